@@ -15,6 +15,11 @@ public final class Main {
               + "       java -jar rangelock-bench.jar torture [options]");
       return;
     }
+    if (args.length > 0 && args[0].equals("torture")) {
+      System.exit(
+          org.rangelock.bench.torture.Torture.run(
+              java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length > 0 && args[0].equals("jcstress")) {
       org.openjdk.jcstress.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
