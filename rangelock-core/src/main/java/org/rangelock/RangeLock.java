@@ -1,46 +1,1151 @@
 package org.rangelock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
 
-/** STUB: the API is fixed, the implementation lands next. */
+/**
+ * A lock over ranges of a {@code long} address space (a file's bytes, say) whose modes and their
+ * compatibility are a {@link ModeTable}. Two holds conflict if and only if their ranges overlap and
+ * their modes are incompatible in the table; holds that do not conflict are granted concurrently.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li><b>Exclusion.</b> Two conflicting holds never coexist.
+ *   <li><b>Concurrency.</b> A request that conflicts with no earlier request (held or waiting) is
+ *       granted at once, whatever else is held or waited for elsewhere.
+ *   <li><b>FIFO among conflicts, hence no starvation.</b> A request is never granted before an
+ *       earlier request that it conflicts with, held or still waiting. With {@code SHARED [0,10)}
+ *       held and {@code EXCLUSIVE [5,15)} waiting, a later {@code SHARED [8,9)} waits behind the
+ *       exclusive request (and {@link #tryAcquire(Range, Enum)} of it returns {@code null}), so a
+ *       truncate is never starved by a storm of faults. Requests that do not conflict are not
+ *       ordered with respect to each other.
+ *   <li><b>No lost or leaked grants.</b> Interrupts, timeouts and cancellation of an {@link
+ *       #acquireAsync async} request may race with its grant; either the caller ends up with the
+ *       hold (and must close it) or the request leaves no trace and whatever it alone was blocking
+ *       is granted.
+ *   <li><b>Self-deadlock detection.</b> A thread that would wait (in {@link #acquire}, {@link
+ *       #acquireInterruptibly} or a timed {@link #tryAcquire(Range, Enum, Duration)}) for a hold
+ *       that it acquired itself and still holds, in a conflicting mode on an overlapping range,
+ *       gets an {@link IllegalStateException} naming that hold instead of hanging, and the lock is
+ *       left as it was. This is on by default; switch it off with {@link
+ *       Builder#failOnSelfDeadlock(boolean)} when handles are handed to other threads to close.
+ *       Only the direct case is detected: a thread that holds {@code SHARED [0,10)} and asks for
+ *       {@code SHARED [8,9)} behind another thread's waiting {@code EXCLUSIVE [5,15)} waits
+ *       forever, as it would with any fair reader/writer lock.
+ * </ul>
+ *
+ * <p><b>Memory consistency effects.</b> Actions in a thread prior to closing (or {@linkplain
+ * RangeHandle#downgrade downgrading}) a hold <i>happen-before</i> actions following the grant of
+ * any later hold that the closed (or stronger) hold conflicted with, in whatever thread it is
+ * granted, including the completion of an {@link #acquireAsync} future.
+ *
+ * <p><b>Waiting.</b> A waiting thread spins briefly and then parks; on two cores with more threads
+ * than cores a lock that only spins collapses. {@link #acquire} is not interruptible (an interrupt
+ * during the wait is kept and re-asserted on return). Futures from {@link #acquireAsync} are
+ * completed by the thread whose release granted them, after the lock's internal structures are
+ * unlocked, so dependent stages that are not {@code *Async} run in that thread.
+ *
+ * <p><b>Bad input</b> ({@code null} range or mode, a mode of another table through raw types, a
+ * negative timeout) throws {@link NullPointerException} or {@link IllegalArgumentException} naming
+ * the value, before anything is changed.
+ *
+ * <h2>Example</h2>
+ *
+ * <pre>{@code
+ * RangeLock<MappingMode> lock = RangeLock.create(ModeTable.mapping());
+ * try (RangeHandle<MappingMode> h = lock.acquire(Range.ofLength(pageOffset, 4096), MappingMode.FAULT)) {
+ *   // install the page: no truncate, punch or direct IO can overlap it now
+ * }
+ * }</pre>
+ *
+ * @param <M> the enum of modes
+ */
 public final class RangeLock<M extends Enum<M>> {
+  /*
+   * Implementation notes.
+   *
+   * Structure. The address space is cut into granules of 2^granuleShift bytes, and granule g
+   * belongs to zone (g mod zoneCount). A request registers in every zone that one of its granules
+   * belongs to: one zone for the usual page-sized or IO-sized range, all zones for Range.from or
+   * any range longer than zoneCount granules. Each zone is a small mutex (an AQS, spun on briefly
+   * before queueing) guarding a treap of the requests registered in it, ordered by (start, seq)
+   * and augmented with the maximum end in each subtree, so that the requests overlapping a range
+   * are found in O(log n + k). Threads working on ranges of different zones share no written
+   * cache line: each zone is padded, a request is written only by threads holding one of its
+   * zone locks (or by its owner before it is published).
+   *
+   * Blocking counts (Kara 2013 / Bueso 2017, per zone). A request r, holding the locks of all its
+   * zones in increasing zone order (two-phase, so requests sharing a zone are totally ordered),
+   * counts the requests already present that overlap it with an incompatible mode, held or
+   * waiting; the count is its number of blockers. It is granted at once if the count is zero,
+   * else it waits until the count drops to zero. Every release, cancellation or downgrade of a
+   * request x decrements the count of each later request that counted x and that x no longer
+   * blocks, and grants those that reach zero. A pair that shares several zones is counted once in
+   * each zone they share and decremented once in each: zone membership never changes, so both
+   * sides meet the pair in the same zones and the count is consistent without any shared state
+   * (blockers counts pairs-times-zones, not requests).
+   *
+   * Order. seq is a Lamport clock over zones: r.seq = 1 + max(zone.clock) over r's zones, and
+   * each of those clocks is set to r.seq, all under r's zone locks. Two requests that share a zone
+   * are therefore ordered by seq in the order they were inserted there, and "x is earlier than r"
+   * is x.seq < r.seq. No global counter is written.
+   *
+   * Linearization points. A grant at insertion linearizes at the insertion (under r's zone locks);
+   * a later grant at the decrement that takes blockers to zero (under the decrementer's zone
+   * lock); a release, cancellation or downgrade at the moment it holds all its zone locks.
+   *
+   * Why FIFO holds. If x was inserted before r (in their common zone) and they conflict, r
+   * counted x, and r's count cannot reach zero until x is released, cancelled or downgraded to a
+   * mode compatible with r. tryAcquire counts the same way and fails on any earlier conflict,
+   * waiting or held, so it cannot overtake either.
+   *
+   * Why wake-ups are not lost. blockers is decremented atomically (two releasers may hold
+   * different zone locks of a multi-zone waiter); exactly one decrementer sees it reach zero and
+   * publishes state = GRANTED with release semantics, then (after dropping its zone locks) unparks
+   * the waiter or completes its future. The waiter re-reads state before every park, and a park
+   * after the unpark returns at once. A waiter that gives up (interrupt, timeout, cancel) takes
+   * all its zone locks, which excludes every decrementer of its count; if it is still WAITING it
+   * removes itself and decrements the later requests that counted it, exactly like a release; if
+   * it was GRANTED meanwhile, the grant stands and the caller either keeps it (timeout) or
+   * releases it (interrupt, cancelled future).
+   *
+   * Which thread touches what. Tree links, maxEnd, seq, zone clocks and a request's mode are
+   * written only under the locks of the zones concerned. blockers is written by the inserting
+   * thread under all the request's zone locks, then only by atomic decrements under one of them.
+   * state is written under zone locks, read without them by the waiting thread (acquire) and by
+   * isHeld(). zone.waiting counts waiting requests registered in the zone and lets a release skip
+   * the walk over overlapping requests when nobody waits there.
+   */
+
+  /** Spins on a zone lock before queueing on it. */
+  private static final int ZONE_SPINS = 64;
+
+  /** Spins of a waiting request before it parks. */
+  private static final int WAIT_SPINS = 128;
+
+  static final int WAITING = 0;
+  static final int GRANTED = 1;
+  static final int RELEASED = 2;
+  static final int CANCELLED = 3;
+
+  private static final VarHandle ZONES = MethodHandles.arrayElementVarHandle(Zone[].class);
+  private static final VarHandle BLOCKERS;
+  private static final VarHandle STATE;
+  private static final VarHandle WAITING_COUNT;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      BLOCKERS = l.findVarHandle(Request.class, "blockers", int.class);
+      STATE = l.findVarHandle(Request.class, "state", int.class);
+      WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final ModeTable<M> table;
+  private final long[] masks;
+  private final int granuleShift;
+  private final int zoneCount;
+  private final int zoneMask;
+  private final Zone[] zones;
+  private final boolean failOnSelfDeadlock;
+  private final boolean recordHoldTimes;
 
-  private RangeLock(ModeTable<M> table) {
-    this.table = table;
+  private RangeLock(Builder<M> b) {
+    this.table = b.table;
+    M[] modes = table.modeClass().getEnumConstants();
+    this.masks = new long[modes.length];
+    for (int i = 0; i < modes.length; i++) {
+      masks[i] = table.maskOf(i);
+    }
+    this.granuleShift = b.granuleShift;
+    this.zoneCount = b.zones;
+    this.zoneMask = b.zones - 1;
+    this.zones = new Zone[b.zones];
+    this.failOnSelfDeadlock = b.failOnSelfDeadlock;
+    this.recordHoldTimes = b.recordHoldTimes;
   }
 
+  /**
+   * A lock over {@code table}'s modes with the default settings (see {@link Builder}).
+   *
+   * @throws NullPointerException if {@code table} is null
+   */
   public static <M extends Enum<M>> RangeLock<M> create(ModeTable<M> table) {
-    return new RangeLock<>(table);
+    return builder(table).build();
   }
 
+  /**
+   * A builder for a lock over {@code table}'s modes, to change the defaults.
+   *
+   * @throws NullPointerException if {@code table} is null
+   */
+  public static <M extends Enum<M>> Builder<M> builder(ModeTable<M> table) {
+    return new Builder<>(Objects.requireNonNull(table, "table"));
+  }
+
+  /** The mode table of this lock. */
   public ModeTable<M> table() {
     return table;
   }
 
+  /**
+   * Acquires {@code range} in {@code mode}, waiting as long as it takes. Not interruptible: an
+   * interrupt during the wait is remembered and re-asserted when this method returns.
+   *
+   * @return the hold; close it to release
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   * @throws IllegalStateException if the current thread would wait for a hold of its own (see the
+   *     class documentation); nothing is changed
+   */
   public RangeHandle<M> acquire(Range range, M mode) {
-    throw new UnsupportedOperationException("not yet");
+    Request<M> r = newRequest(range, mode, false);
+    if (enqueue(r, true)) {
+      return r;
+    }
+    boolean interrupted = false;
+    int spins = WAIT_SPINS;
+    while ((int) STATE.getAcquire(r) == WAITING) {
+      if (spins > 0) {
+        --spins;
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return r;
   }
 
+  /**
+   * Acquires {@code range} in {@code mode}, waiting until it is granted or the thread is
+   * interrupted. If the interrupt races with the grant, the grant is released again: when this
+   * method throws, the caller holds nothing.
+   *
+   * @return the hold; close it to release
+   * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
+   *     left behind
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   * @throws IllegalStateException if the current thread would wait for a hold of its own
+   */
   public RangeHandle<M> acquireInterruptibly(Range range, M mode) throws InterruptedException {
-    throw new UnsupportedOperationException("not yet");
+    Request<M> r = newRequest(range, mode, false);
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    if (enqueue(r, true)) {
+      return r;
+    }
+    int spins = WAIT_SPINS;
+    while ((int) STATE.getAcquire(r) == WAITING) {
+      if (spins > 0) {
+        --spins;
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          if (!abandon(r)) {
+            release(r); // the grant won the race: give it back, the interrupt wins
+          }
+          throw new InterruptedException();
+        }
+      }
+    }
+    return r;
   }
 
+  /**
+   * Acquires {@code range} in {@code mode} if that is possible without waiting: if no earlier
+   * request, held <em>or waiting</em>, conflicts with it (so a try never overtakes a waiter).
+   *
+   * @return the hold, or {@code null} if the request would have to wait (nothing is left behind)
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
   public RangeHandle<M> tryAcquire(Range range, M mode) {
-    throw new UnsupportedOperationException("not yet");
+    Request<M> r = newRequest(range, mode, false);
+    return tryEnqueue(r) ? r : null;
   }
 
+  /**
+   * Acquires {@code range} in {@code mode}, waiting at most {@code timeout}. A zero timeout is a
+   * {@link #tryAcquire(Range, Enum)}; a timeout too long for a {@code long} of nanoseconds ({@code
+   * Duration.ofSeconds(Long.MAX_VALUE)}) waits indefinitely. If the grant races with the timeout,
+   * the grant wins and is returned.
+   *
+   * @return the hold, or {@code null} if the timeout elapsed first (nothing is left behind)
+   * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
+   *     left behind
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code timeout} is negative, or {@code mode} is not of this
+   *     lock's table
+   * @throws IllegalStateException if the current thread would wait for a hold of its own
+   */
   public RangeHandle<M> tryAcquire(Range range, M mode, Duration timeout)
       throws InterruptedException {
-    throw new UnsupportedOperationException("not yet");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+    }
+    Request<M> r = newRequest(range, mode, false);
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    long nanos = saturatedNanos(timeout);
+    if (nanos == 0) {
+      return tryEnqueue(r) ? r : null;
+    }
+    if (enqueue(r, true)) {
+      return r;
+    }
+    final long deadline = System.nanoTime() + nanos;
+    int spins = WAIT_SPINS;
+    while ((int) STATE.getAcquire(r) == WAITING) {
+      if (spins > 0) {
+        --spins;
+        Thread.onSpinWait();
+        continue;
+      }
+      long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+      if (left <= 0) {
+        return abandon(r) ? null : r; // a grant that raced the timeout stands
+      }
+      LockSupport.parkNanos(this, left);
+      if (Thread.interrupted()) {
+        if (!abandon(r)) {
+          release(r);
+        }
+        throw new InterruptedException();
+      }
+    }
+    return r;
   }
 
+  /**
+   * Requests {@code range} in {@code mode} without blocking the calling thread. The future
+   * completes with the hold when it is granted (at once if nothing conflicts), in the order
+   * required by FIFO among conflicts, and is completed by the thread whose release granted it.
+   *
+   * <p>Cancelling the future, or completing it by any other means ({@code complete}, {@code
+   * completeExceptionally}, {@code orTimeout}), before the grant withdraws the request and leaves
+   * nothing behind; if the grant races with it, the lock releases the hold itself. {@code
+   * obtrudeValue} and {@code obtrudeException} are not supported.
+   *
+   * <p>There is no self-deadlock check here: the calling thread does not wait.
+   *
+   * @return a future of the hold
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
   public CompletableFuture<RangeHandle<M>> acquireAsync(Range range, M mode) {
-    throw new UnsupportedOperationException("not yet");
+    Request<M> r = newRequest(range, mode, true);
+    LockFuture<M> f = new LockFuture<>(this, r);
+    r.future = f;
+    if (enqueue(r, false)) {
+      f.grant(r); // nobody else has seen f yet: this always succeeds
+    }
+    return f;
   }
 
+  /**
+   * A consistent picture of every hold and waiting request, oldest first. It briefly takes every
+   * internal lock, so it is for debugging, watchdogs and tests, not for a hot path.
+   */
   public LockSnapshot<M> snapshot() {
-    throw new UnsupportedOperationException("not yet");
+    List<Request<M>> all = new ArrayList<>();
+    int n = 0;
+    Zone[] locked = new Zone[zoneCount];
+    try {
+      for (int z = 0; z < zoneCount; z++) {
+        Zone zone = (Zone) ZONES.getAcquire(zones, z);
+        if (zone != null) {
+          zone.lock();
+          locked[n++] = zone;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        collect(locked[i].root, locked[i].index, all);
+      }
+    } finally {
+      for (int i = n - 1; i >= 0; i--) {
+        locked[i].unlock();
+      }
+    }
+    all.sort(Comparator.comparingLong(r -> r.seq));
+    List<LockSnapshot.Entry<M>> held = new ArrayList<>();
+    List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
+    for (Request<M> r : all) {
+      LockSnapshot.Entry<M> e =
+          new LockSnapshot.Entry<>(
+              r.range(),
+              r.mode(),
+              r.owner.getId(),
+              r.owner.getName(),
+              r.sinceNanos,
+              r.future != null);
+      if (r.state == GRANTED) {
+        held.add(e);
+      } else {
+        waiting.add(e);
+      }
+    }
+    return new LockSnapshot<>(held, waiting);
+  }
+
+  @Override
+  public String toString() {
+    return "RangeLock<"
+        + table.modeClass().getSimpleName()
+        + ">[zones="
+        + zoneCount
+        + ", granule="
+        + (1L << granuleShift)
+        + "]";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Requests and zones
+
+  private Request<M> newRequest(Range range, M mode, boolean async) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(mode);
+    long start = range.start();
+    long end = range.end();
+    long g0 = start >>> granuleShift;
+    long g1 = (end - 1) >>> granuleShift;
+    int first;
+    int count;
+    if (g1 - g0 >= zoneMask) {
+      first = 0;
+      count = zoneCount;
+    } else {
+      first = (int) (g0 & zoneMask);
+      count = (int) (g1 - g0) + 1;
+    }
+    Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
+    if (async || recordHoldTimes) {
+      r.sinceNanos = System.nanoTime();
+    }
+    return r;
+  }
+
+  private Zone zone(int z) {
+    Zone zone = (Zone) ZONES.getAcquire(zones, z);
+    if (zone == null) {
+      Zone fresh = new Zone(z);
+      zone = (Zone) ZONES.compareAndExchangeRelease(zones, z, null, fresh);
+      if (zone == null) {
+        zone = fresh;
+      }
+    }
+    return zone;
+  }
+
+  /**
+   * The i-th zone of r in increasing zone order (the lock order). Zones of a request form a
+   * circular interval [first, first + count) mod zoneCount; in increasing order that is the
+   * wrapped-around part first.
+   */
+  private int zoneIndex(Request<M> r, int i) {
+    int first = r.firstZone;
+    int count = r.zoneCount;
+    if (count == zoneCount) {
+      return i;
+    }
+    int wrapped = first + count - zoneCount; // how many zones wrap around to 0..wrapped-1
+    if (wrapped <= 0) {
+      return first + i;
+    }
+    return i < wrapped ? i : first + (i - wrapped);
+  }
+
+  /** The tree node of r in its i-th zone (increasing order); r itself for i == 0. */
+  private static Node nodeAt(Request<?> r, int i) {
+    return i == 0 ? r : r.extra[i - 1];
+  }
+
+  private void lockZones(Request<M> r) {
+    for (int i = 0; i < r.zoneCount; i++) {
+      zone(zoneIndex(r, i)).lock();
+    }
+  }
+
+  private void unlockZones(Request<M> r) {
+    for (int i = r.zoneCount - 1; i >= 0; i--) {
+      zones[zoneIndex(r, i)].unlock();
+    }
+  }
+
+  private boolean conflicts(int modeA, int modeB) {
+    return (masks[modeA] & (1L << modeB)) == 0;
+  }
+
+  /**
+   * Counts r's blockers and inserts r (the blocking paths), or throws on self-deadlock.
+   *
+   * @return whether r was granted at once
+   */
+  private boolean enqueue(Request<M> r, boolean checkSelf) {
+    lockZones(r);
+    int blockers = 0;
+    try {
+      for (int i = 0; i < r.zoneCount; i++) {
+        Zone zone = zones[zoneIndex(r, i)];
+        blockers += countBlockers(zone.root, r);
+      }
+      if (blockers != 0 && checkSelf && failOnSelfDeadlock && r.selfBlocker != null) {
+        Request<M> own = r.selfBlocker;
+        throw new IllegalStateException(
+            "self-deadlock: "
+                + r.owner.getName()
+                + " asks for "
+                + table.modeOf(r.mode)
+                + " "
+                + r.range
+                + " while it holds the conflicting "
+                + table.modeOf(own.mode)
+                + " "
+                + own.range
+                + " itself");
+      }
+      insert(r, blockers);
+    } finally {
+      r.selfBlocker = null;
+      unlockZones(r);
+    }
+    return blockers == 0;
+  }
+
+  /** Inserts r only if it has no blockers. */
+  private boolean tryEnqueue(Request<M> r) {
+    lockZones(r);
+    try {
+      for (int i = 0; i < r.zoneCount; i++) {
+        Zone zone = zones[zoneIndex(r, i)];
+        if (countBlockers(zone.root, r) != 0) {
+          return false;
+        }
+      }
+      insert(r, 0);
+      return true;
+    } finally {
+      r.selfBlocker = null;
+      unlockZones(r);
+    }
+  }
+
+  /** Under all of r's zone locks: stamps r's seq and links it into each zone's tree. */
+  private void insert(Request<M> r, int blockers) {
+    long seq = 0;
+    for (int i = 0; i < r.zoneCount; i++) {
+      seq = Math.max(seq, zones[zoneIndex(r, i)].clock);
+    }
+    seq++;
+    r.seq = seq;
+    // Plain writes: r is published to other threads only through the zone locks.
+    BLOCKERS.set(r, blockers);
+    STATE.set(r, blockers == 0 ? GRANTED : WAITING);
+    if (blockers != 0 && r.sinceNanos == 0) {
+      r.sinceNanos = System.nanoTime();
+    }
+    int prio = priority(seq);
+    if (r.zoneCount > 1) {
+      r.extra = new Node[r.zoneCount - 1];
+    }
+    for (int i = 0; i < r.zoneCount; i++) {
+      Zone zone = zones[zoneIndex(r, i)];
+      zone.clock = seq;
+      Node n = i == 0 ? r : (r.extra[i - 1] = new Node(r));
+      n.prio = prio;
+      zone.root = insert(zone.root, n);
+      if (blockers != 0) {
+        WAITING_COUNT.getAndAdd(zone, 1);
+      }
+    }
+  }
+
+  /** Releases a granted request (close). */
+  void release(Request<M> r) {
+    Request<M> wake = null;
+    lockZones(r);
+    try {
+      if (r.state != GRANTED) {
+        throw new IllegalStateException(
+            "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
+      }
+      STATE.setRelease(r, RELEASED);
+      wake = unlinkAndDecrement(r, r.mode, -1, wake);
+    } finally {
+      unlockZones(r);
+    }
+    wakeAll(wake);
+  }
+
+  /**
+   * Withdraws a request whose waiter gave up. Returns true if it was still waiting and is now gone;
+   * false if it had been granted meanwhile (the caller owns the hold) or was already gone.
+   */
+  boolean abandon(Request<M> r) {
+    Request<M> wake = null;
+    lockZones(r);
+    try {
+      if (r.state != WAITING) {
+        return false;
+      }
+      STATE.setRelease(r, CANCELLED);
+      for (int i = 0; i < r.zoneCount; i++) {
+        WAITING_COUNT.getAndAdd(zones[zoneIndex(r, i)], -1);
+      }
+      wake = unlinkAndDecrement(r, r.mode, -1, wake);
+    } finally {
+      unlockZones(r);
+    }
+    wakeAll(wake);
+    return true;
+  }
+
+  /** Downgrades a granted request to a strictly weaker mode. */
+  void downgrade(Request<M> r, M weaker) {
+    table.checkMode(weaker);
+    Request<M> wake = null;
+    lockZones(r);
+    try {
+      if (r.state != GRANTED) {
+        throw new IllegalStateException(
+            "cannot downgrade a released hold: " + table.modeOf(r.mode) + " " + r.range);
+      }
+      M current = table.modeOf(r.mode);
+      if (!table.isWeaker(weaker, current)) {
+        throw new IllegalArgumentException(
+            "cannot downgrade " + current + " " + r.range + " to " + weaker + ": not weaker");
+      }
+      int old = r.mode;
+      r.mode = weaker.ordinal();
+      for (int i = 0; i < r.zoneCount; i++) {
+        Zone zone = zones[zoneIndex(r, i)];
+        if (zone.waiting != 0) {
+          wake = decrementLater(zone.root, r, old, r.mode, wake);
+        }
+      }
+    } finally {
+      unlockZones(r);
+    }
+    wakeAll(wake);
+  }
+
+  /**
+   * Under all of r's zone locks: removes r from every zone and decrements the later requests that
+   * counted it. newMode -1 means "gone" (compatible with everything).
+   */
+  private Request<M> unlinkAndDecrement(Request<M> r, int oldMode, int newMode, Request<M> wake) {
+    for (int i = 0; i < r.zoneCount; i++) {
+      Zone zone = zones[zoneIndex(r, i)];
+      zone.root = delete(zone.root, nodeAt(r, i));
+      if (zone.waiting != 0) {
+        wake = decrementLater(zone.root, r, oldMode, newMode, wake);
+      }
+    }
+    return wake;
+  }
+
+  private void wakeAll(Request<M> wake) {
+    while (wake != null) {
+      Request<M> next = wake.nextWake;
+      wake.nextWake = null;
+      LockFuture<M> f = wake.future;
+      if (f == null) {
+        LockSupport.unpark(wake.owner);
+      } else if (!f.grant(wake)) {
+        release(wake); // the future was cancelled or completed while the grant was on its way
+      }
+      wake = next;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Overlap walks. Each runs under the lock of one zone; t is (a subtree of) its treap.
+
+  /** Counts requests in t that overlap r with an incompatible mode. */
+  private int countBlockers(Node t, Request<M> r) {
+    int count = 0;
+    final long start = r.start;
+    final long end = r.end;
+    while (t != null && t.maxEnd > start) {
+      count += countBlockers(t.left, r);
+      Request<M> x = t.req();
+      if (x.start >= end) {
+        break; // t and its right subtree start at or after r's end
+      }
+      if (x.end > start && conflicts(x.mode, r.mode)) {
+        count++;
+        if (x.state == GRANTED && x.owner == r.owner && x.future == null) {
+          r.selfBlocker = x;
+        }
+      }
+      t = t.right;
+    }
+    return count;
+  }
+
+  /**
+   * Decrements every later request in t that overlaps r, conflicted with r in mode oldMode, and no
+   * longer conflicts with it in newMode (-1: r is gone). Returns the list of requests granted.
+   */
+  private Request<M> decrementLater(
+      Node t, Request<M> r, int oldMode, int newMode, Request<M> wake) {
+    final long start = r.start;
+    final long end = r.end;
+    while (t != null && t.maxEnd > start) {
+      wake = decrementLater(t.left, r, oldMode, newMode, wake);
+      Request<M> x = t.req();
+      if (x.start >= end) {
+        break;
+      }
+      if (x.end > start
+          && x.seq > r.seq
+          && conflicts(oldMode, x.mode)
+          && (newMode < 0 || !conflicts(newMode, x.mode))) {
+        if ((int) BLOCKERS.getAndAdd(x, -1) == 1) {
+          // x's last blocker is gone: grant it. Its waiting counts are dropped here, not by x.
+          for (int i = 0; i < x.zoneCount; i++) {
+            WAITING_COUNT.getAndAdd(zones[zoneIndex(x, i)], -1);
+          }
+          STATE.setRelease(x, GRANTED);
+          x.nextWake = wake;
+          wake = x;
+        }
+      }
+      t = t.right;
+    }
+    return wake;
+  }
+
+  private void collect(Node t, int z, List<Request<M>> out) {
+    while (t != null) {
+      collect(t.left, z, out);
+      Request<M> x = t.req();
+      if (zoneIndex(x, 0) == z) {
+        out.add(x); // each request once: from its first zone
+      }
+      t = t.right;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The treap: ordered by (start, seq), max-heap on prio, maxEnd = max end in the subtree.
+
+  private static int priority(long seq) {
+    long h = seq * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 29));
+  }
+
+  private static boolean before(Node a, Node b) {
+    Request<?> x = a.req();
+    Request<?> y = b.req();
+    return x.start < y.start || (x.start == y.start && x.seq < y.seq);
+  }
+
+  private static long maxEnd(Node t) {
+    return t == null ? Long.MIN_VALUE : t.maxEnd;
+  }
+
+  private static void update(Node t) {
+    t.maxEnd = Math.max(t.req().end, Math.max(maxEnd(t.left), maxEnd(t.right)));
+  }
+
+  private static Node insert(Node t, Node n) {
+    if (t == null) {
+      n.left = null;
+      n.right = null;
+      n.maxEnd = n.req().end;
+      return n;
+    }
+    if (before(n, t)) {
+      t.left = insert(t.left, n);
+      if (t.left.prio > t.prio) {
+        Node l = t.left;
+        t.left = l.right;
+        update(t);
+        l.right = t;
+        update(l);
+        return l;
+      }
+    } else {
+      t.right = insert(t.right, n);
+      if (t.right.prio > t.prio) {
+        Node r = t.right;
+        t.right = r.left;
+        update(t);
+        r.left = t;
+        update(r);
+        return r;
+      }
+    }
+    update(t);
+    return t;
+  }
+
+  private static Node delete(Node t, Node n) {
+    if (t == n) {
+      Node merged = merge(t.left, t.right);
+      n.left = null;
+      n.right = null;
+      return merged;
+    }
+    if (before(n, t)) {
+      t.left = delete(t.left, n);
+    } else {
+      t.right = delete(t.right, n);
+    }
+    update(t);
+    return t;
+  }
+
+  private static Node merge(Node a, Node b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    if (a.prio > b.prio) {
+      a.right = merge(a.right, b);
+      update(a);
+      return a;
+    }
+    b.left = merge(a, b.left);
+    update(b);
+    return b;
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Types
+
+  /** A treap node of one zone. A request is its own node in its first zone. */
+  static class Node {
+    // All guarded by the lock of the zone whose tree holds this node.
+    Node left;
+    Node right;
+    long maxEnd;
+    int prio;
+    private final Request<?> request;
+
+    Node(Request<?> request) {
+      this.request = request;
+    }
+
+    /** Only for Request's constructor, which cannot pass {@code this}. */
+    Node() {
+      this.request = null;
+    }
+
+    /** The request this node stands for in its zone. */
+    @SuppressWarnings("unchecked")
+    final <M extends Enum<M>> Request<M> req() {
+      return (Request<M>) (request == null ? this : request);
+    }
+  }
+
+  /** One request: tree node in its first zone, and the handle the caller gets once granted. */
+  static final class Request<M extends Enum<M>> extends Node implements RangeHandle<M> {
+    final RangeLock<M> lock;
+    final Range range;
+    final long start;
+    final long end;
+    final int firstZone;
+    final int zoneCount;
+    final Thread owner;
+
+    /** Mode ordinal; written under all zone locks (insert, downgrade). */
+    volatile int mode;
+
+    /** Insertion order (Lamport clock over zones); written once under all zone locks. */
+    long seq;
+
+    /** WAITING, GRANTED, RELEASED or CANCELLED; see the implementation notes. */
+    volatile int state;
+
+    /** Earlier conflicting requests still present; see the implementation notes. */
+    volatile int blockers;
+
+    /** Nodes in zones 1..zoneCount-1 (increasing order); null for a one-zone request. */
+    Node[] extra;
+
+    /** Set while counting blockers if one of them is this thread's own hold. */
+    Request<M> selfBlocker;
+
+    /** Intrusive list of requests granted by one release, woken after the zone locks drop. */
+    Request<M> nextWake;
+
+    /** For async requests only. */
+    LockFuture<M> future;
+
+    long sinceNanos;
+
+    Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
+      this.lock = lock;
+      this.range = range;
+      this.start = range.start();
+      this.end = range.end();
+      this.firstZone = firstZone;
+      this.zoneCount = zoneCount;
+      this.owner = Thread.currentThread();
+      MODE.set(this, mode);
+    }
+
+    @Override
+    public Range range() {
+      return range;
+    }
+
+    @Override
+    public M mode() {
+      return lock.table.modeOf(mode);
+    }
+
+    @Override
+    public boolean isHeld() {
+      return state == GRANTED;
+    }
+
+    @Override
+    public void downgrade(M weaker) {
+      lock.downgrade(this, weaker);
+    }
+
+    @Override
+    public void close() {
+      lock.release(this);
+    }
+
+    @Override
+    public String toString() {
+      String s;
+      switch (state) {
+        case WAITING:
+          s = "waiting";
+          break;
+        case GRANTED:
+          s = "held";
+          break;
+        case RELEASED:
+          s = "released";
+          break;
+        default:
+          s = "cancelled";
+      }
+      return mode() + " " + range + " (" + s + ")";
+    }
+
+    private static final VarHandle MODE;
+
+    static {
+      try {
+        MODE = MethodHandles.lookup().findVarHandle(Request.class, "mode", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+  }
+
+  /**
+   * A zone: a mutex (the AQS state, 0 free / 1 held) guarding a treap of the requests registered in
+   * the zone. Padded so that zones, and the objects allocated next to them, do not share cache
+   * lines.
+   */
+  @SuppressWarnings("unused")
+  static final class Zone extends AbstractQueuedSynchronizer {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    final int index;
+    // Guarded by this zone's lock.
+    Node root;
+    long clock;
+    // Waiting requests registered here; changed atomically (a grant may come from another zone).
+    volatile int waiting;
+    long p10, p11, p12, p13, p14, p15, p16, p17;
+
+    Zone(int index) {
+      this.index = index;
+    }
+
+    void lock() {
+      if (compareAndSetState(0, 1)) {
+        return;
+      }
+      for (int i = 0; i < ZONE_SPINS; i++) {
+        Thread.onSpinWait();
+        if (getState() == 0 && compareAndSetState(0, 1)) {
+          return;
+        }
+      }
+      acquire(1);
+    }
+
+    void unlock() {
+      release(1);
+    }
+
+    @Override
+    protected boolean tryAcquire(int unused) {
+      return compareAndSetState(0, 1);
+    }
+
+    @Override
+    protected boolean tryRelease(int unused) {
+      setState(0);
+      return true;
+    }
+  }
+
+  /**
+   * The future of an async request: completing it by any means other than the grant withdraws the
+   * request.
+   */
+  static final class LockFuture<M extends Enum<M>> extends CompletableFuture<RangeHandle<M>> {
+    private final RangeLock<M> lock;
+    private final Request<M> request;
+
+    LockFuture(RangeLock<M> lock, Request<M> request) {
+      this.lock = lock;
+      this.request = request;
+    }
+
+    boolean grant(Request<M> r) {
+      return super.complete(r);
+    }
+
+    @Override
+    public boolean complete(RangeHandle<M> value) {
+      boolean done = super.complete(value);
+      if (done) {
+        lock.abandon(request);
+      }
+      return done;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      boolean done = super.completeExceptionally(ex);
+      if (done) {
+        lock.abandon(request);
+      }
+      return done;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (isCancelled()) {
+        lock.abandon(request);
+      }
+      return cancelled;
+    }
+
+    @Override
+    public void obtrudeValue(RangeHandle<M> value) {
+      throw new UnsupportedOperationException("obtrudeValue on a range lock request");
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+      throw new UnsupportedOperationException("obtrudeException on a range lock request");
+    }
+  }
+
+  /**
+   * Settings of a {@link RangeLock}. Not thread-safe.
+   *
+   * @param <M> the enum of modes
+   */
+  public static final class Builder<M extends Enum<M>> {
+    private final ModeTable<M> table;
+    private int zones = 16;
+    private int granuleShift = 16;
+    private boolean failOnSelfDeadlock = true;
+    private boolean recordHoldTimes = false;
+
+    private Builder(ModeTable<M> table) {
+      this.table = table;
+    }
+
+    /**
+     * How many independent zones the address space is spread over (default 16): a power of two from
+     * 1 to 1024. Requests in different zones share no written memory; a request that spans more
+     * granules than there are zones takes every zone.
+     */
+    public Builder<M> zones(int zones) {
+      if (zones < 1 || zones > 1024 || Integer.bitCount(zones) != 1) {
+        throw new IllegalArgumentException(
+            "zones must be a power of two from 1 to 1024, was " + zones);
+      }
+      this.zones = zones;
+      return this;
+    }
+
+    /**
+     * The granule, in bytes of the address space, that maps to one zone (default 65536): a power of
+     * two from 1 to 2^40. Pick it about the size of a typical request (an IO, a fault-around
+     * window): smaller spreads neighbouring requests over more zones, larger keeps big requests in
+     * fewer zones.
+     */
+    public Builder<M> granule(long bytes) {
+      if (bytes < 1 || bytes > (1L << 40) || Long.bitCount(bytes) != 1) {
+        throw new IllegalArgumentException(
+            "granule must be a power of two from 1 to 2^40 bytes, was " + bytes);
+      }
+      this.granuleShift = Long.numberOfTrailingZeros(bytes);
+      return this;
+    }
+
+    /**
+     * Whether a thread that would wait for its own conflicting hold gets an {@link
+     * IllegalStateException} (default true). Switch it off if holds are handed to other threads to
+     * be closed, so that waiting for one's "own" hold is legitimate.
+     */
+    public Builder<M> failOnSelfDeadlock(boolean fail) {
+      this.failOnSelfDeadlock = fail;
+      return this;
+    }
+
+    /**
+     * Whether every request records when it was made, for {@link LockSnapshot.Entry#sinceNanos}
+     * (default false: only requests that wait, and async ones, record it, because a clock read
+     * costs about as much as the whole uncontended acquire).
+     */
+    public Builder<M> recordHoldTimes(boolean record) {
+      this.recordHoldTimes = record;
+      return this;
+    }
+
+    /** A new lock with these settings. */
+    public RangeLock<M> build() {
+      return new RangeLock<>(this);
+    }
   }
 }
