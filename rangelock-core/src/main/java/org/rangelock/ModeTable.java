@@ -85,7 +85,8 @@ public final class ModeTable<M extends Enum<M>> {
     if (mode == null) {
       throw new NullPointerException("mode is null (table over " + modeClass.getSimpleName() + ")");
     }
-    if (mode.getDeclaringClass() != modeClass) {
+    // getClass() is the enum itself unless the constant has a body; that test is the cheap one.
+    if (mode.getClass() != modeClass && mode.getDeclaringClass() != modeClass) {
       throw new IllegalArgumentException(
           "mode "
               + mode

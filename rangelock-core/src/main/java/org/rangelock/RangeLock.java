@@ -83,6 +83,17 @@ public final class RangeLock<M extends Enum<M>> {
    * cache line: each zone is padded, a request is written only by threads holding one of its
    * zone locks (or by its owner before it is published).
    *
+   * The one-word fast path (after FreeBSD's "cheat mode", but per zone). Each zone has a word:
+   * null when the zone is empty, a request when that one-zone request is its only occupant and
+   * was granted by CAS(null -> request), TREE_MODE otherwise. An uncontended acquire is that one
+   * CAS and its close is CAS(request -> null): no mutex, no tree. Every mutex holder first swaps
+   * the word to TREE_MODE, moving a fast holder into the tree (it gets its seq then: it is older
+   * than anything that follows), and on unlock re-opens the fast path if the tree is empty.
+   * Because a waiting request is always in a tree, the word is never null while anybody waits
+   * in the zone, so the fast path cannot overtake. A close whose CAS fails goes the slow way; a
+   * granted request found not in the tree there was fast-released by a racing close (a double
+   * close) and is reported as such.
+   *
    * Blocking counts (Kara 2013 / Bueso 2017, per zone). A request r, holding the locks of all its
    * zones in increasing zone order (two-phase, so requests sharing a zone are totally ordered),
    * counts the requests already present that overlap it with an incompatible mode, held or
@@ -141,6 +152,13 @@ public final class RangeLock<M extends Enum<M>> {
   private static final VarHandle BLOCKERS;
   private static final VarHandle STATE;
   private static final VarHandle WAITING_COUNT;
+  private static final VarHandle WORD;
+
+  /**
+   * Zone word value while the zone is in tree mode (a mutex holder is in, or the tree is not
+   * empty).
+   */
+  static final Object TREE_MODE = new Object();
 
   static {
     try {
@@ -148,6 +166,7 @@ public final class RangeLock<M extends Enum<M>> {
       BLOCKERS = l.findVarHandle(Request.class, "blockers", int.class);
       STATE = l.findVarHandle(Request.class, "state", int.class);
       WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
+      WORD = l.findVarHandle(Zone.class, "word", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -504,6 +523,9 @@ public final class RangeLock<M extends Enum<M>> {
    * @return whether r was granted at once
    */
   private boolean enqueue(Request<M> r, boolean checkSelf) {
+    if (tryFast(r)) {
+      return true;
+    }
     lockZones(r);
     int blockers = 0;
     try {
@@ -536,6 +558,9 @@ public final class RangeLock<M extends Enum<M>> {
 
   /** Inserts r only if it has no blockers. */
   private boolean tryEnqueue(Request<M> r) {
+    if (tryFast(r)) {
+      return true;
+    }
     lockZones(r);
     try {
       for (int i = 0; i < r.zoneCount; i++) {
@@ -550,6 +575,39 @@ public final class RangeLock<M extends Enum<M>> {
       r.selfBlocker = null;
       unlockZones(r);
     }
+  }
+
+  /**
+   * The one-word fast path: a one-zone request on an empty zone is granted by one CAS of the zone's
+   * word from null to the request, without the zone's mutex or tree.
+   */
+  private boolean tryFast(Request<M> r) {
+    if (r.zoneCount != 1) {
+      return false;
+    }
+    Zone zone = zone(r.firstZone);
+    if (zone.word != null) {
+      return false;
+    }
+    STATE.set(r, GRANTED); // r is published by the CAS
+    if (WORD.compareAndSet(zone, null, r)) {
+      return true;
+    }
+    STATE.set(r, WAITING);
+    return false;
+  }
+
+  /** The fast release: one CAS back to null, if r is still the zone's fast holder. */
+  private boolean tryFastRelease(Request<M> r) {
+    if (r.zoneCount != 1) {
+      return false;
+    }
+    Zone zone = zones[r.firstZone];
+    if (WORD.compareAndSet(zone, r, null)) {
+      STATE.setRelease(r, RELEASED);
+      return true;
+    }
+    return false;
   }
 
   /** Under all of r's zone locks: stamps r's seq and links it into each zone's tree. */
@@ -576,6 +634,7 @@ public final class RangeLock<M extends Enum<M>> {
       Node n = i == 0 ? r : (r.extra[i - 1] = new Node(r));
       n.prio = prio;
       zone.root = insert(zone.root, n);
+      r.inTree = true;
       if (blockers != 0) {
         WAITING_COUNT.getAndAdd(zone, 1);
       }
@@ -584,10 +643,14 @@ public final class RangeLock<M extends Enum<M>> {
 
   /** Releases a granted request (close). */
   void release(Request<M> r) {
+    if (tryFastRelease(r)) {
+      return;
+    }
     Request<M> wake = null;
     lockZones(r);
     try {
-      if (r.state != GRANTED) {
+      // Not in a tree while GRANTED: a concurrent close took the fast release (see tryFast).
+      if (r.state != GRANTED || !r.inTree) {
         throw new IllegalStateException(
             "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
       }
@@ -628,7 +691,7 @@ public final class RangeLock<M extends Enum<M>> {
     Request<M> wake = null;
     lockZones(r);
     try {
-      if (r.state != GRANTED) {
+      if (r.state != GRANTED || !r.inTree) {
         throw new IllegalStateException(
             "cannot downgrade a released hold: " + table.modeOf(r.mode) + " " + r.range);
       }
@@ -894,6 +957,12 @@ public final class RangeLock<M extends Enum<M>> {
     /** Earlier conflicting requests still present; see the implementation notes. */
     volatile int blockers;
 
+    /**
+     * Whether r is linked into its zones' trees; false while it is a zone's fast holder (and after
+     * a fast release). Written under the zone lock.
+     */
+    boolean inTree;
+
     /** Nodes in zones 1..zoneCount-1 (increasing order); null for a one-zone request. */
     Node[] extra;
 
@@ -988,13 +1057,46 @@ public final class RangeLock<M extends Enum<M>> {
     long clock;
     // Waiting requests registered here; changed atomically (a grant may come from another zone).
     volatile int waiting;
+    // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
+    // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
+    // empty). Only a mutex holder moves it to or from TREE_MODE.
+    volatile Object word;
     long p10, p11, p12, p13, p14, p15, p16, p17;
 
     Zone(int index) {
       this.index = index;
     }
 
+    /** Takes the mutex and switches the zone to tree mode, folding a fast holder in. */
     void lock() {
+      lockMutex();
+      for (; ; ) {
+        Object w = word;
+        if (w == TREE_MODE) {
+          return;
+        }
+        if (WORD.compareAndSet(this, w, TREE_MODE)) {
+          if (w != null) {
+            Request<?> x = (Request<?>) w;
+            x.seq = ++clock;
+            x.prio = priority(x.seq);
+            root = insert(root, x); // the tree was empty while x was the fast holder
+            x.inTree = true;
+          }
+          return;
+        }
+      }
+    }
+
+    /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */
+    void unlock() {
+      if (root == null) {
+        WORD.setRelease(this, null);
+      }
+      release(1);
+    }
+
+    private void lockMutex() {
       if (compareAndSetState(0, 1)) {
         return;
       }
@@ -1005,10 +1107,6 @@ public final class RangeLock<M extends Enum<M>> {
         }
       }
       acquire(1);
-    }
-
-    void unlock() {
-      release(1);
     }
 
     @Override
