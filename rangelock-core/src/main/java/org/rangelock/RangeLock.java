@@ -163,7 +163,7 @@ public final class RangeLock<M extends Enum<M>> {
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
-      BLOCKERS = l.findVarHandle(Request.class, "blockers", int.class);
+      BLOCKERS = l.findVarHandle(Entry.class, "blockers", int.class);
       STATE = l.findVarHandle(Request.class, "state", int.class);
       WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
       WORD = l.findVarHandle(Zone.class, "word", Object.class);
@@ -389,7 +389,7 @@ public final class RangeLock<M extends Enum<M>> {
    * internal lock, so it is for debugging, watchdogs and tests, not for a hot path.
    */
   public LockSnapshot<M> snapshot() {
-    List<Request<M>> all = new ArrayList<>();
+    List<Entry<M>> all = new ArrayList<>();
     int n = 0;
     Zone[] locked = new Zone[zoneCount];
     try {
@@ -408,10 +408,11 @@ public final class RangeLock<M extends Enum<M>> {
         locked[i].unlock();
       }
     }
-    all.sort(Comparator.comparingLong(r -> r.seq));
+    all.sort(Comparator.comparingLong(e -> e.seq));
     List<LockSnapshot.Entry<M>> held = new ArrayList<>();
     List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
-    for (Request<M> r : all) {
+    for (Entry<M> x : all) {
+      Request<M> r = x.request;
       LockSnapshot.Entry<M> e =
           new LockSnapshot.Entry<>(
               r.range(),
@@ -446,10 +447,8 @@ public final class RangeLock<M extends Enum<M>> {
   private Request<M> newRequest(Range range, M mode, boolean async) {
     Objects.requireNonNull(range, "range");
     table.checkMode(mode);
-    long start = range.start();
-    long end = range.end();
-    long g0 = start >>> granuleShift;
-    long g1 = (end - 1) >>> granuleShift;
+    long g0 = range.start() >>> granuleShift;
+    long g1 = (range.end() - 1) >>> granuleShift;
     int first;
     int count;
     if (g1 - g0 >= zoneMask) {
@@ -483,7 +482,7 @@ public final class RangeLock<M extends Enum<M>> {
    * circular interval [first, first + count) mod zoneCount; in increasing order that is the
    * wrapped-around part first.
    */
-  private int zoneIndex(Request<M> r, int i) {
+  private int zoneIndex(Request<?> r, int i) {
     int first = r.firstZone;
     int count = r.zoneCount;
     if (count == zoneCount) {
@@ -496,9 +495,9 @@ public final class RangeLock<M extends Enum<M>> {
     return i < wrapped ? i : first + (i - wrapped);
   }
 
-  /** The tree node of r in its i-th zone (increasing order); r itself for i == 0. */
-  private static Node nodeAt(Request<?> r, int i) {
-    return i == 0 ? r : r.extra[i - 1];
+  /** The tree node of e in its request's i-th zone (increasing order); e itself for i == 0. */
+  private static Node nodeAt(Entry<?> e, int i) {
+    return i == 0 ? e : e.extra[i - 1];
   }
 
   private void lockZones(Request<M> r) {
@@ -527,33 +526,22 @@ public final class RangeLock<M extends Enum<M>> {
       return true;
     }
     lockZones(r);
-    int blockers = 0;
     try {
+      int blockers = 0;
+      boolean self = false;
       for (int i = 0; i < r.zoneCount; i++) {
-        Zone zone = zones[zoneIndex(r, i)];
-        blockers += countBlockers(zone.root, r);
+        long c = countBlockers(zones[zoneIndex(r, i)].root, r);
+        blockers += (int) c;
+        self |= (c & SELF_BLOCKED) != 0;
       }
-      if (blockers != 0 && checkSelf && failOnSelfDeadlock && r.selfBlocker != null) {
-        Request<M> own = r.selfBlocker;
-        throw new IllegalStateException(
-            "self-deadlock: "
-                + r.owner.getName()
-                + " asks for "
-                + table.modeOf(r.mode)
-                + " "
-                + r.range
-                + " while it holds the conflicting "
-                + table.modeOf(own.mode)
-                + " "
-                + own.range
-                + " itself");
+      if (self && checkSelf && failOnSelfDeadlock) {
+        throw selfDeadlock(r);
       }
       insert(r, blockers);
+      return blockers == 0;
     } finally {
-      r.selfBlocker = null;
       unlockZones(r);
     }
-    return blockers == 0;
   }
 
   /** Inserts r only if it has no blockers. */
@@ -564,15 +552,13 @@ public final class RangeLock<M extends Enum<M>> {
     lockZones(r);
     try {
       for (int i = 0; i < r.zoneCount; i++) {
-        Zone zone = zones[zoneIndex(r, i)];
-        if (countBlockers(zone.root, r) != 0) {
+        if (countBlockers(zones[zoneIndex(r, i)].root, r) != 0) {
           return false;
         }
       }
       insert(r, 0);
       return true;
     } finally {
-      r.selfBlocker = null;
       unlockZones(r);
     }
   }
@@ -602,43 +588,40 @@ public final class RangeLock<M extends Enum<M>> {
     if (r.zoneCount != 1) {
       return false;
     }
-    Zone zone = zones[r.firstZone];
-    if (WORD.compareAndSet(zone, r, null)) {
+    if (WORD.compareAndSet(zones[r.firstZone], r, null)) {
       STATE.setRelease(r, RELEASED);
       return true;
     }
     return false;
   }
 
-  /** Under all of r's zone locks: stamps r's seq and links it into each zone's tree. */
+  /** Under all of r's zone locks: gives r its tree entry, stamps its seq, links it in. */
   private void insert(Request<M> r, int blockers) {
     long seq = 0;
     for (int i = 0; i < r.zoneCount; i++) {
       seq = Math.max(seq, zones[zoneIndex(r, i)].clock);
     }
-    seq++;
-    r.seq = seq;
-    // Plain writes: r is published to other threads only through the zone locks.
-    BLOCKERS.set(r, blockers);
+    Entry<M> e = new Entry<>(r, seq + 1);
+    // Plain writes: r and e are published to other threads only through the zone locks.
+    BLOCKERS.set(e, blockers);
     STATE.set(r, blockers == 0 ? GRANTED : WAITING);
     if (blockers != 0 && r.sinceNanos == 0) {
       r.sinceNanos = System.nanoTime();
     }
-    int prio = priority(seq);
     if (r.zoneCount > 1) {
-      r.extra = new Node[r.zoneCount - 1];
+      e.extra = new Node[r.zoneCount - 1];
     }
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
-      zone.clock = seq;
-      Node n = i == 0 ? r : (r.extra[i - 1] = new Node(r));
-      n.prio = prio;
+      zone.clock = e.seq;
+      Node n = i == 0 ? e : (e.extra[i - 1] = new Node(e));
+      n.prio = e.prio();
       zone.root = insert(zone.root, n);
-      r.inTree = true;
       if (blockers != 0) {
         WAITING_COUNT.getAndAdd(zone, 1);
       }
     }
+    r.entry = e;
   }
 
   /** Releases a granted request (close). */
@@ -646,16 +629,16 @@ public final class RangeLock<M extends Enum<M>> {
     if (tryFastRelease(r)) {
       return;
     }
-    Request<M> wake = null;
+    Entry<M> wake = null;
     lockZones(r);
     try {
-      // Not in a tree while GRANTED: a concurrent close took the fast release (see tryFast).
-      if (r.state != GRANTED || !r.inTree) {
+      // GRANTED without an entry: a racing close took the fast release (see tryFastRelease).
+      if (r.state != GRANTED || r.entry == null) {
         throw new IllegalStateException(
             "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
       }
       STATE.setRelease(r, RELEASED);
-      wake = unlinkAndDecrement(r, r.mode, -1, wake);
+      wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
     }
@@ -667,17 +650,17 @@ public final class RangeLock<M extends Enum<M>> {
    * false if it had been granted meanwhile (the caller owns the hold) or was already gone.
    */
   boolean abandon(Request<M> r) {
-    Request<M> wake = null;
+    Entry<M> wake = null;
     lockZones(r);
     try {
-      if (r.state != WAITING) {
-        return false;
+      if (r.state != WAITING || r.entry == null) {
+        return false; // granted (or never enqueued: its future was completed before the insert)
       }
       STATE.setRelease(r, CANCELLED);
       for (int i = 0; i < r.zoneCount; i++) {
         WAITING_COUNT.getAndAdd(zones[zoneIndex(r, i)], -1);
       }
-      wake = unlinkAndDecrement(r, r.mode, -1, wake);
+      wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
     }
@@ -688,10 +671,10 @@ public final class RangeLock<M extends Enum<M>> {
   /** Downgrades a granted request to a strictly weaker mode. */
   void downgrade(Request<M> r, M weaker) {
     table.checkMode(weaker);
-    Request<M> wake = null;
-    lockZones(r);
+    Entry<M> wake = null;
+    lockZones(r); // folds a fast holder into its tree: r.entry is set from here on
     try {
-      if (r.state != GRANTED || !r.inTree) {
+      if (r.state != GRANTED || r.entry == null) {
         throw new IllegalStateException(
             "cannot downgrade a released hold: " + table.modeOf(r.mode) + " " + r.range);
       }
@@ -705,7 +688,7 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < r.zoneCount; i++) {
         Zone zone = zones[zoneIndex(r, i)];
         if (zone.waiting != 0) {
-          wake = decrementLater(zone.root, r, old, r.mode, wake);
+          wake = decrementLater(zone.root, r.entry, old, r.mode, wake);
         }
       }
     } finally {
@@ -715,52 +698,79 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   /**
-   * Under all of r's zone locks: removes r from every zone and decrements the later requests that
+   * Under all of e's zone locks: removes e from every zone and decrements the later requests that
    * counted it. newMode -1 means "gone" (compatible with everything).
    */
-  private Request<M> unlinkAndDecrement(Request<M> r, int oldMode, int newMode, Request<M> wake) {
+  private Entry<M> unlinkAndDecrement(Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
+    Request<M> r = e.request;
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
-      zone.root = delete(zone.root, nodeAt(r, i));
+      zone.root = delete(zone.root, nodeAt(e, i));
       if (zone.waiting != 0) {
-        wake = decrementLater(zone.root, r, oldMode, newMode, wake);
+        wake = decrementLater(zone.root, e, oldMode, newMode, wake);
       }
     }
     return wake;
   }
 
-  private void wakeAll(Request<M> wake) {
+  private void wakeAll(Entry<M> wake) {
     while (wake != null) {
-      Request<M> next = wake.nextWake;
+      Entry<M> next = wake.nextWake;
       wake.nextWake = null;
-      LockFuture<M> f = wake.future;
+      Request<M> r = wake.request;
+      LockFuture<M> f = r.future;
       if (f == null) {
-        LockSupport.unpark(wake.owner);
-      } else if (!f.grant(wake)) {
-        release(wake); // the future was cancelled or completed while the grant was on its way
+        LockSupport.unpark(r.owner);
+      } else if (!f.grant(r)) {
+        release(r); // the future was cancelled or completed while the grant was on its way
       }
       wake = next;
     }
   }
 
+  private IllegalStateException selfDeadlock(Request<M> r) {
+    Request<M> own = null;
+    for (int i = 0; i < r.zoneCount && own == null; i++) {
+      own = findOwnBlocker(zones[zoneIndex(r, i)].root, r);
+    }
+    return new IllegalStateException(
+        "self-deadlock: "
+            + r.owner.getName()
+            + " asks for "
+            + table.modeOf(r.mode)
+            + " "
+            + r.range
+            + " while it holds the conflicting "
+            + (own == null ? "?" : table.modeOf(own.mode) + " " + own.range)
+            + " itself");
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Overlap walks. Each runs under the lock of one zone; t is (a subtree of) its treap.
 
-  /** Counts requests in t that overlap r with an incompatible mode. */
-  private int countBlockers(Node t, Request<M> r) {
-    int count = 0;
-    final long start = r.start;
-    final long end = r.end;
+  /** Bit 32 of countBlockers' result: one of the blockers is the requesting thread's own hold. */
+  private static final long SELF_BLOCKED = 1L << 32;
+
+  /**
+   * Counts requests in t that overlap r with an incompatible mode (low 32 bits), and sets
+   * SELF_BLOCKED if one of them is a hold that r's thread acquired synchronously.
+   */
+  private long countBlockers(Node t, Request<M> r) {
+    long count = 0;
+    final long start = r.range.start();
+    final long end = r.range.end();
     while (t != null && t.maxEnd > start) {
-      count += countBlockers(t.left, r);
-      Request<M> x = t.req();
+      long left = countBlockers(t.left, r);
+      count = (count + (int) left) | (left & SELF_BLOCKED);
+      Entry<M> x = t.entry();
       if (x.start >= end) {
         break; // t and its right subtree start at or after r's end
       }
-      if (x.end > start && conflicts(x.mode, r.mode)) {
+      Request<M> xr = x.request;
+      if (x.end > start && conflicts(xr.mode, r.mode)) {
         count++;
-        if (x.state == GRANTED && x.owner == r.owner && x.future == null) {
-          r.selfBlocker = x;
+        if (xr.owner == r.owner && xr.future == null && xr.state == GRANTED) {
+          count |= SELF_BLOCKED;
         }
       }
       t = t.right;
@@ -768,30 +778,56 @@ public final class RangeLock<M extends Enum<M>> {
     return count;
   }
 
-  /**
-   * Decrements every later request in t that overlaps r, conflicted with r in mode oldMode, and no
-   * longer conflicts with it in newMode (-1: r is gone). Returns the list of requests granted.
-   */
-  private Request<M> decrementLater(
-      Node t, Request<M> r, int oldMode, int newMode, Request<M> wake) {
-    final long start = r.start;
-    final long end = r.end;
+  private Request<M> findOwnBlocker(Node t, Request<M> r) {
+    final long start = r.range.start();
+    final long end = r.range.end();
     while (t != null && t.maxEnd > start) {
-      wake = decrementLater(t.left, r, oldMode, newMode, wake);
-      Request<M> x = t.req();
+      Request<M> own = findOwnBlocker(t.left, r);
+      if (own != null) {
+        return own;
+      }
+      Entry<M> x = t.entry();
       if (x.start >= end) {
         break;
       }
+      Request<M> xr = x.request;
       if (x.end > start
-          && x.seq > r.seq
-          && conflicts(oldMode, x.mode)
-          && (newMode < 0 || !conflicts(newMode, x.mode))) {
+          && conflicts(xr.mode, r.mode)
+          && xr.owner == r.owner
+          && xr.future == null
+          && xr.state == GRANTED) {
+        return xr;
+      }
+      t = t.right;
+    }
+    return null;
+  }
+
+  /**
+   * Decrements every later request in t that overlaps e, conflicted with it in mode oldMode, and no
+   * longer conflicts with it in newMode (-1: e is gone). Returns the list of requests granted.
+   */
+  private Entry<M> decrementLater(Node t, Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
+    final long start = e.start;
+    final long end = e.end;
+    while (t != null && t.maxEnd > start) {
+      wake = decrementLater(t.left, e, oldMode, newMode, wake);
+      Entry<M> x = t.entry();
+      if (x.start >= end) {
+        break;
+      }
+      int xMode = x.request.mode;
+      if (x.end > start
+          && x.seq > e.seq
+          && conflicts(oldMode, xMode)
+          && (newMode < 0 || !conflicts(newMode, xMode))) {
         if ((int) BLOCKERS.getAndAdd(x, -1) == 1) {
           // x's last blocker is gone: grant it. Its waiting counts are dropped here, not by x.
-          for (int i = 0; i < x.zoneCount; i++) {
-            WAITING_COUNT.getAndAdd(zones[zoneIndex(x, i)], -1);
+          Request<M> xr = x.request;
+          for (int i = 0; i < xr.zoneCount; i++) {
+            WAITING_COUNT.getAndAdd(zones[zoneIndex(xr, i)], -1);
           }
-          STATE.setRelease(x, GRANTED);
+          STATE.setRelease(xr, GRANTED);
           x.nextWake = wake;
           wake = x;
         }
@@ -801,11 +837,11 @@ public final class RangeLock<M extends Enum<M>> {
     return wake;
   }
 
-  private void collect(Node t, int z, List<Request<M>> out) {
+  private void collect(Node t, int z, List<Entry<M>> out) {
     while (t != null) {
       collect(t.left, z, out);
-      Request<M> x = t.req();
-      if (zoneIndex(x, 0) == z) {
+      Entry<M> x = t.entry();
+      if (zoneIndex(x.request, 0) == z) {
         out.add(x); // each request once: from its first zone
       }
       t = t.right;
@@ -821,8 +857,8 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   private static boolean before(Node a, Node b) {
-    Request<?> x = a.req();
-    Request<?> y = b.req();
+    Entry<?> x = a.entry();
+    Entry<?> y = b.entry();
     return x.start < y.start || (x.start == y.start && x.seq < y.seq);
   }
 
@@ -831,14 +867,14 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   private static void update(Node t) {
-    t.maxEnd = Math.max(t.req().end, Math.max(maxEnd(t.left), maxEnd(t.right)));
+    t.maxEnd = Math.max(t.entry().end, Math.max(maxEnd(t.left), maxEnd(t.right)));
   }
 
   private static Node insert(Node t, Node n) {
     if (t == null) {
       n.left = null;
       n.right = null;
-      n.maxEnd = n.req().end;
+      n.maxEnd = n.entry().end;
       return n;
     }
     if (before(n, t)) {
@@ -910,69 +946,89 @@ public final class RangeLock<M extends Enum<M>> {
   // ---------------------------------------------------------------------------------------------
   // Types
 
-  /** A treap node of one zone. A request is its own node in its first zone. */
+  /** A treap node of one zone. A request's entry is its own node in the request's first zone. */
   static class Node {
     // All guarded by the lock of the zone whose tree holds this node.
     Node left;
     Node right;
     long maxEnd;
     int prio;
-    private final Request<?> request;
+    private final Entry<?> entry;
 
-    Node(Request<?> request) {
-      this.request = request;
+    Node(Entry<?> entry) {
+      this.entry = entry;
     }
 
-    /** Only for Request's constructor, which cannot pass {@code this}. */
+    /** Only for Entry's constructor, which cannot pass {@code this}. */
     Node() {
-      this.request = null;
+      this.entry = null;
     }
 
-    /** The request this node stands for in its zone. */
+    /** The entry this node stands for in its zone. */
     @SuppressWarnings("unchecked")
-    final <M extends Enum<M>> Request<M> req() {
-      return (Request<M>) (request == null ? this : request);
+    final <M extends Enum<M>> Entry<M> entry() {
+      return (Entry<M>) (entry == null ? this : entry);
     }
   }
 
-  /** One request: tree node in its first zone, and the handle the caller gets once granted. */
-  static final class Request<M extends Enum<M>> extends Node implements RangeHandle<M> {
-    final RangeLock<M> lock;
-    final Range range;
+  /**
+   * What a request needs once it is in the zones' trees (every request but a fast holder): its
+   * order, its blocking count and its nodes. Allocated under the zone locks, so the uncontended
+   * path allocates only the handle.
+   */
+  static final class Entry<M extends Enum<M>> extends Node {
+    final Request<M> request;
     final long start;
     final long end;
-    final int firstZone;
-    final int zoneCount;
-    final Thread owner;
 
-    /** Mode ordinal; written under all zone locks (insert, downgrade). */
-    volatile int mode;
+    /** Insertion order (Lamport clock over zones); see the implementation notes. */
+    final long seq;
 
-    /** Insertion order (Lamport clock over zones); written once under all zone locks. */
-    long seq;
-
-    /** WAITING, GRANTED, RELEASED or CANCELLED; see the implementation notes. */
-    volatile int state;
-
-    /** Earlier conflicting requests still present; see the implementation notes. */
+    /** Earlier conflicting requests still present, per shared zone; see the notes. */
     volatile int blockers;
-
-    /**
-     * Whether r is linked into its zones' trees; false while it is a zone's fast holder (and after
-     * a fast release). Written under the zone lock.
-     */
-    boolean inTree;
 
     /** Nodes in zones 1..zoneCount-1 (increasing order); null for a one-zone request. */
     Node[] extra;
 
-    /** Set while counting blockers if one of them is this thread's own hold. */
-    Request<M> selfBlocker;
+    /** Intrusive list of entries granted by one release, woken after the zone locks drop. */
+    Entry<M> nextWake;
 
-    /** Intrusive list of requests granted by one release, woken after the zone locks drop. */
-    Request<M> nextWake;
+    Entry(Request<M> request, long seq) {
+      this.request = request;
+      this.start = request.range.start();
+      this.end = request.range.end();
+      this.seq = seq;
+    }
 
-    /** For async requests only. */
+    int prio() {
+      return priority(seq);
+    }
+  }
+
+  /**
+   * One request and, once granted, the handle the caller gets. Kept small (it is the one allocation
+   * of an uncontended acquire): the tree entry comes only when the request enters a zone's tree.
+   */
+  static final class Request<M extends Enum<M>> implements RangeHandle<M> {
+    final RangeLock<M> lock;
+    final Range range;
+    final Thread owner;
+    final int firstZone;
+    final int zoneCount;
+
+    /** Mode ordinal; changed only by downgrade, under all zone locks. */
+    volatile int mode;
+
+    /** WAITING, GRANTED, RELEASED or CANCELLED; see the implementation notes. */
+    volatile int state;
+
+    /**
+     * The tree entry, null while the request is a zone's fast holder (and after a fast release).
+     * Written under the zone locks.
+     */
+    Entry<M> entry;
+
+    /** For async requests only; set before the request is enqueued. */
     LockFuture<M> future;
 
     long sinceNanos;
@@ -980,8 +1036,6 @@ public final class RangeLock<M extends Enum<M>> {
     Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
       this.lock = lock;
       this.range = range;
-      this.start = range.start();
-      this.end = range.end();
       this.firstZone = firstZone;
       this.zoneCount = zoneCount;
       this.owner = Thread.currentThread();
@@ -1077,15 +1131,19 @@ public final class RangeLock<M extends Enum<M>> {
         }
         if (WORD.compareAndSet(this, w, TREE_MODE)) {
           if (w != null) {
-            Request<?> x = (Request<?>) w;
-            x.seq = ++clock;
-            x.prio = priority(x.seq);
-            root = insert(root, x); // the tree was empty while x was the fast holder
-            x.inTree = true;
+            foldIn((Request<?>) w);
           }
           return;
         }
       }
+    }
+
+    /** Gives the fast holder x its tree entry; the tree was empty while x was the fast holder. */
+    private <M extends Enum<M>> void foldIn(Request<M> x) {
+      Entry<M> e = new Entry<>(x, ++clock);
+      e.prio = e.prio();
+      root = insert(root, e);
+      x.entry = e;
     }
 
     /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */
