@@ -585,7 +585,9 @@ public final class RangeLock<M extends Enum<M>> {
 
   /** The fast release: one CAS back to null, if r is still the zone's fast holder. */
   private boolean tryFastRelease(Request<M> r) {
-    if (r.zoneCount != 1) {
+    // A racy read of entry: once set it never goes back to null, so seeing it proves the CAS
+    // would fail; seeing a stale null only costs the failing CAS.
+    if (r.zoneCount != 1 || r.entry != null) {
       return false;
     }
     if (WORD.compareAndSet(zones[r.firstZone], r, null)) {
