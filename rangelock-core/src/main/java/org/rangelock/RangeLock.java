@@ -137,11 +137,17 @@ public final class RangeLock<M extends Enum<M>> {
    * the walk over overlapping requests when nobody waits there.
    */
 
-  /** Spins on a zone lock before queueing on it. */
+  /** Spins on a zone lock before yielding. */
   private static final int ZONE_SPINS = 64;
 
-  /** Spins of a waiting request before it parks. */
+  /** Yields on a zone lock before queueing on it. */
+  private static final int ZONE_YIELDS = 256;
+
+  /** Spins of a waiting request before it yields. */
   private static final int WAIT_SPINS = 128;
+
+  /** Yields of a waiting request before it parks. */
+  private static final int WAIT_YIELDS = 32;
 
   static final int WAITING = 0;
   static final int GRANTED = 1;
@@ -231,24 +237,8 @@ public final class RangeLock<M extends Enum<M>> {
    */
   public RangeHandle<M> acquire(Range range, M mode) {
     Request<M> r = newRequest(range, mode, false);
-    if (enqueue(r, true)) {
-      return r;
-    }
-    boolean interrupted = false;
-    int spins = WAIT_SPINS;
-    while ((int) STATE.getAcquire(r) == WAITING) {
-      if (spins > 0) {
-        --spins;
-        Thread.onSpinWait();
-      } else {
-        LockSupport.park(this);
-        if (Thread.interrupted()) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
+    if (!enqueue(r, true)) {
+      awaitGrant(r, FOREVER, false);
     }
     return r;
   }
@@ -270,23 +260,9 @@ public final class RangeLock<M extends Enum<M>> {
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    if (enqueue(r, true)) {
-      return r;
-    }
-    int spins = WAIT_SPINS;
-    while ((int) STATE.getAcquire(r) == WAITING) {
-      if (spins > 0) {
-        --spins;
-        Thread.onSpinWait();
-      } else {
-        LockSupport.park(this);
-        if (Thread.interrupted()) {
-          if (!abandon(r)) {
-            release(r); // the grant won the race: give it back, the interrupt wins
-          }
-          throw new InterruptedException();
-        }
-      }
+    if (!enqueue(r, true) && awaitGrant(r, FOREVER, true) == INTERRUPTED) {
+      giveUp(r);
+      throw new InterruptedException();
     }
     return r;
   }
@@ -335,27 +311,71 @@ public final class RangeLock<M extends Enum<M>> {
     if (enqueue(r, true)) {
       return r;
     }
-    final long deadline = System.nanoTime() + nanos;
-    int spins = WAIT_SPINS;
-    while ((int) STATE.getAcquire(r) == WAITING) {
-      if (spins > 0) {
-        --spins;
+    switch (awaitGrant(r, nanos, true)) {
+      case TIMED_OUT:
+        return abandon(r) ? null : r; // a grant that raced the timeout stands
+      case INTERRUPTED:
+        giveUp(r);
+        throw new InterruptedException();
+      default:
+        return r;
+    }
+  }
+
+  private static final long FOREVER = Long.MAX_VALUE;
+  private static final int GRANTED_NOW = 0;
+  private static final int TIMED_OUT = 1;
+  private static final int INTERRUPTED = 2;
+
+  /**
+   * Waits until r is granted: spins briefly, then yields (so that on an oversubscribed machine the
+   * holder gets the core instead of this thread going to sleep and making its grant wait for a
+   * wake-up), then parks. An interrupt is returned if interruptible, else kept and re-asserted on
+   * return.
+   *
+   * @param nanos how long at most, or FOREVER
+   * @return GRANTED_NOW, TIMED_OUT or INTERRUPTED; the last two leave r waiting, to be withdrawn
+   */
+  private int awaitGrant(Request<M> r, long nanos, boolean interruptible) {
+    final long deadline = nanos == FOREVER ? 0 : System.nanoTime() + nanos;
+    boolean interrupted = false;
+    int result = GRANTED_NOW;
+    for (int i = 0; (int) STATE.getAcquire(r) == WAITING; i++) {
+      if (i < WAIT_SPINS) {
         Thread.onSpinWait();
         continue;
       }
-      long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+      long left = nanos == FOREVER ? FOREVER : deadline - System.nanoTime();
       if (left <= 0) {
-        return abandon(r) ? null : r; // a grant that raced the timeout stands
+        result = TIMED_OUT;
+        break;
       }
-      LockSupport.parkNanos(this, left);
+      if (i < WAIT_SPINS + WAIT_YIELDS) {
+        Thread.yield();
+      } else if (left == FOREVER) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, left);
+      }
       if (Thread.interrupted()) {
-        if (!abandon(r)) {
-          release(r);
+        if (interruptible) {
+          result = INTERRUPTED;
+          break;
         }
-        throw new InterruptedException();
+        interrupted = true;
       }
     }
-    return r;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return result;
+  }
+
+  /** An interrupted waiter withdraws r; if the grant won the race, it gives the hold back. */
+  private void giveUp(Request<M> r) {
+    if (!abandon(r)) {
+      release(r);
+    }
   }
 
   /**
@@ -1160,8 +1180,15 @@ public final class RangeLock<M extends Enum<M>> {
       if (compareAndSetState(0, 1)) {
         return;
       }
-      for (int i = 0; i < ZONE_SPINS; i++) {
-        Thread.onSpinWait();
+      // The critical sections behind this mutex are short and bounded, so a waiter spins, then
+      // yields (a holder preempted inside one gets the core back), and queues only after that:
+      // a queued waiter costs the holder an unpark, far longer than the section itself.
+      for (int i = 0; i < ZONE_SPINS + ZONE_YIELDS; i++) {
+        if (i < ZONE_SPINS) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
         if (getState() == 0 && compareAndSetState(0, 1)) {
           return;
         }
