@@ -1,0 +1,45 @@
+package org.rangelock.sim.exclusion;
+
+import org.rangelock.sim.kernel.Inode;
+
+/**
+ * {@code NONE}: no lock, no page lock, no rechecks, no flush around direct IO. Only the atomicity
+ * of single structures (page-cache insert, PTE update, block-map update) remains: the baseline that
+ * shows every race is real.
+ */
+public final class NoExclusion implements Exclusion {
+  @Override
+  public String name() {
+    return "NONE";
+  }
+
+  @Override
+  public Held enter(Op op, Inode inode, long start, long end) {
+    return Held.NOTHING;
+  }
+
+  @Override
+  public boolean usesPageLock() {
+    return false;
+  }
+
+  @Override
+  public boolean rechecksSizeUnderPageLock() {
+    return false;
+  }
+
+  @Override
+  public boolean unmapsTwice() {
+    return false;
+  }
+
+  @Override
+  public boolean flushesBeforeDirectIo() {
+    return false;
+  }
+
+  @Override
+  public boolean invalidatesAfterDirectWrite() {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+package org.rangelock.sim.exclusion;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.rangelock.MappingMode;
+import org.rangelock.ModeTable;
+import org.rangelock.Range;
+import org.rangelock.RangeHandle;
+import org.rangelock.RangeLock;
+import org.rangelock.sim.kernel.Inode;
+
+/**
+ * {@code RANGE_LOCK}: one {@link RangeLock} per file with {@link ModeTable#mapping()}, taken by
+ * every operation on the pages it touches, in the mode named after it: faults {@code FAULT},
+ * buffered read {@code READ}, buffered write and fallocate {@code WRITE}, direct IO {@code DIRECT},
+ * writeback {@code WRITEBACK}, page killers {@code INVALIDATE} (to EOF where they act to EOF). Byte
+ * ranges are widened to whole pages, the unit faults and the cache work in.
+ *
+ * <p>What it keeps of 2012: the page lock (it orders two faults filling the same page — FAULT
+ * shares with FAULT), and the flush and invalidate before direct IO (DIRECT shares with WRITEBACK
+ * precisely so that a direct write can flush first). What it drops: the {@code i_size} rechecks,
+ * the second unmap and the invalidation after a direct write — the lock makes them unnecessary, and
+ * the case report shows whether that claim holds.
+ */
+public final class RangeLockExclusion implements Exclusion {
+  private static final long PAGE = 4096;
+  private final Map<Integer, RangeLock<MappingMode>> locks = new ConcurrentHashMap<>();
+
+  /** The lock of {@code inode}, for tests and introspection. */
+  public RangeLock<MappingMode> lockOf(Inode inode) {
+    return locks.computeIfAbsent(inode.id(), i -> RangeLock.create(ModeTable.mapping()));
+  }
+
+  static MappingMode modeOf(Op op) {
+    switch (op) {
+      case FAULT:
+        return MappingMode.FAULT;
+      case READ:
+        return MappingMode.READ;
+      case WRITE:
+      case FALLOCATE:
+        return MappingMode.WRITE;
+      case DIRECT_READ:
+      case DIRECT_WRITE:
+        return MappingMode.DIRECT;
+      case WRITEBACK:
+        return MappingMode.WRITEBACK;
+      default:
+        return MappingMode.INVALIDATE;
+    }
+  }
+
+  @Override
+  public String name() {
+    return "RANGE_LOCK";
+  }
+
+  @Override
+  public Held enter(Op op, Inode inode, long start, long end) {
+    long from = start / PAGE * PAGE;
+    Range range =
+        end == Long.MAX_VALUE || end > Long.MAX_VALUE - PAGE
+            ? Range.from(from)
+            : Range.of(from, Math.max(from + PAGE, (end + PAGE - 1) / PAGE * PAGE));
+    RangeHandle<MappingMode> h = lockOf(inode).acquire(range, modeOf(op));
+    return h::close;
+  }
+
+  @Override
+  public boolean usesPageLock() {
+    return true;
+  }
+
+  @Override
+  public boolean rechecksSizeUnderPageLock() {
+    return false;
+  }
+
+  @Override
+  public boolean unmapsTwice() {
+    return false;
+  }
+
+  @Override
+  public boolean flushesBeforeDirectIo() {
+    return true;
+  }
+
+  @Override
+  public boolean invalidatesAfterDirectWrite() {
+    return false;
+  }
+}

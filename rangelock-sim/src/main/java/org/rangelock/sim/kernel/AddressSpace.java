@@ -1,0 +1,77 @@
+package org.rangelock.sim.kernel;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jctools.maps.NonBlockingHashMapLong;
+
+/**
+ * A process's memory: its mappings and its hardware page table (virtual page number to PTE).
+ *
+ * <p>Who touches what: the MMU reads the table without locks (a hardware walk); every change of an
+ * entry — install by a fault, zap by unmap, write-protect by writeback — holds {@link #ptl} (the
+ * page-table lock) and shoots the old entry down from every CPU's TLB before dropping it.
+ */
+public final class AddressSpace {
+  final Kernel kernel;
+  final int id;
+  final NonBlockingHashMapLong<Pte> table = new NonBlockingHashMapLong<>();
+  final ReentrantLock ptl = new ReentrantLock();
+  final List<Vma> vmas = new CopyOnWriteArrayList<>();
+  private long nextVpn = 0x100;
+
+  AddressSpace(Kernel kernel, int id) {
+    this.kernel = kernel;
+    this.id = id;
+  }
+
+  /** Maps {@code length} bytes of {@code inode} from page-aligned {@code offset}. */
+  public synchronized Vma mmap(Inode inode, long offset, long length, boolean shared) {
+    if (offset % PhysicalMemory.PAGE != 0 || length <= 0) {
+      throw new IllegalArgumentException("mmap offset " + offset + " length " + length);
+    }
+    long pages = (length + PhysicalMemory.PAGE - 1) / PhysicalMemory.PAGE;
+    Vma vma = new Vma(this, nextVpn, pages, inode, offset / PhysicalMemory.PAGE, shared);
+    nextVpn += pages + 16;
+    vmas.add(vma);
+    inode.mappings.add(vma);
+    return vma;
+  }
+
+  /** Unmaps {@code vma} entirely. */
+  public void munmap(Vma vma) {
+    for (long vpn = vma.startVpn(); vpn < vma.startVpn() + vma.pages(); vpn++) {
+      kernel.mmu.zap(this, vpn);
+    }
+    vma.inode().mappings.remove(vma);
+    vmas.remove(vma);
+  }
+
+  Vma vmaOf(long vpn) {
+    for (Vma v : vmas) {
+      if (v.contains(vpn)) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /** The present entry for {@code vpn}, or null. */
+  public Pte pte(long vpn) {
+    return table.get(vpn);
+  }
+
+  /** All present entries, as (vpn, PTE) pairs. */
+  public java.util.Map<Long, Pte> entries() {
+    return new java.util.TreeMap<>(table);
+  }
+
+  public List<Vma> vmas() {
+    return List.copyOf(vmas);
+  }
+
+  @Override
+  public String toString() {
+    return "mm " + id;
+  }
+}

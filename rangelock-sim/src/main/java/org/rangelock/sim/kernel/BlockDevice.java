@@ -1,0 +1,85 @@
+package org.rangelock.sim.kernel;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * A disk of fixed-size blocks with contents and an owner per block. The allocator hands out the
+ * most recently freed block first, so a stale write into a freed block lands in whatever file got
+ * it next, and the owner check catches it.
+ *
+ * <p>Thread-safety: every method is atomic (one monitor); a block read or write is the unit of
+ * atomicity, as a sector write is for a real disk.
+ */
+public final class BlockDevice {
+  public static final int BLOCK = 4096;
+  public static final int FREE = -1;
+
+  private final byte[][] blocks;
+  private final int[] owner;
+  private final ArrayDeque<Integer> free = new ArrayDeque<>();
+  private final Races races;
+
+  BlockDevice(int count, Races races) {
+    this.blocks = new byte[count][BLOCK];
+    this.owner = new int[count];
+    this.races = races;
+    Arrays.fill(owner, FREE);
+    for (int b = count - 1; b >= 0; b--) {
+      free.push(b);
+    }
+  }
+
+  /** Allocates a block for {@code inode}; its old contents stay until written. */
+  synchronized int allocate(int inode) {
+    Integer b = free.poll();
+    if (b == null) {
+      throw new IllegalStateException("ENOSPC: all " + blocks.length + " blocks in use");
+    }
+    owner[b] = inode;
+    return b;
+  }
+
+  /** Returns {@code block} of {@code inode} to the allocator, to be reused first. */
+  synchronized void free(int block, int inode) {
+    if (owner[block] != inode) {
+      throw new IllegalStateException(
+          "inode " + inode + " frees block " + block + " owned by " + owner[block]);
+    }
+    owner[block] = FREE;
+    free.push(block);
+  }
+
+  public synchronized int owner(int block) {
+    return owner[block];
+  }
+
+  synchronized void read(int block, byte[] dst) {
+    System.arraycopy(blocks[block], 0, dst, 0, BLOCK);
+  }
+
+  /**
+   * Writes a whole block on behalf of {@code inode}. A block owned by another file or by nobody is
+   * still written (the damage is real) and reported.
+   */
+  synchronized void write(int block, byte[] src, int inode, String why) {
+    if (owner[block] != inode) {
+      races.violation(
+          ViolationKind.BLOCK_OF_OTHER_FILE,
+          why
+              + ": inode "
+              + inode
+              + " wrote block "
+              + block
+              + " owned by "
+              + (owner[block] == FREE ? "nobody (free)" : "inode " + owner[block]));
+    }
+    System.arraycopy(src, 0, blocks[block], 0, BLOCK);
+  }
+
+  public int size() {
+    return blocks.length;
+  }
+}

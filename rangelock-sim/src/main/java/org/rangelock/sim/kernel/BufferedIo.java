@@ -1,0 +1,130 @@
+package org.rangelock.sim.kernel;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import org.rangelock.sim.exclusion.Exclusion.Held;
+import org.rangelock.sim.exclusion.Op;
+import org.rangelock.sim.race.RacePoint;
+
+/**
+ * Buffered read and write through the page cache ({@code filemap_read}, {@code
+ * generic_perform_write}), and the two variants whose user buffer is a mapping: {@link
+ * #readIntoMapping} and {@link #writeFromMapping}.
+ */
+public final class BufferedIo {
+  private final Kernel k;
+
+  BufferedIo(Kernel k) {
+    this.k = k;
+  }
+
+  /** Reads up to {@code length} bytes at {@code offset}; short at EOF. */
+  public byte[] read(Inode inode, long offset, int length) {
+    checkRange(offset, length);
+    try (Held h = k.exclusion.enter(Op.READ, inode, offset, offset + length)) {
+      return readLocked(inode, offset, length, null, 0);
+    }
+  }
+
+  /**
+   * {@code read(fd, buf)} where {@code buf} is a mapping: the copy-out stores through the MMU and
+   * may fault, on the very range being read, while the read's own lock is held — Kara's 2013
+   * deadlock for a range lock that does not let FAULT and READ share.
+   */
+  public int readIntoMapping(Inode inode, long offset, int length, AddressSpace mm, long address) {
+    checkRange(offset, length);
+    try (Held h = k.exclusion.enter(Op.READ, inode, offset, offset + length)) {
+      return readLocked(inode, offset, length, mm, address).length;
+    }
+  }
+
+  private byte[] readLocked(Inode inode, long offset, int length, AddressSpace mm, long address) {
+    byte[] out = new byte[length];
+    int done = 0;
+    while (done < length) {
+      long pos = offset + done;
+      if (pos >= inode.size) {
+        break;
+      }
+      long index = pos / PAGE;
+      int in = (int) (pos % PAGE);
+      Page p = k.fs.getPage(inode, index, true, true, RacePoint.READPAGE_AFTER_LOOKUP);
+      if (k.pageLock()) {
+        p.unlock(); // copy out with only a reference, as filemap_read does
+      }
+      int n;
+      try {
+        k.races.hit(RacePoint.READ_BEFORE_COPY, "read " + inode + " page " + index);
+        long size = inode.size; // re-read after getting the page, as filemap_read does
+        n = (int) Math.min(Math.min(length - done, PAGE - in), Math.max(0, size - pos));
+        if (n <= 0) {
+          break;
+        }
+        k.memory.read(p.frame, in, out, done, n, "buffered read");
+      } finally {
+        p.put(k.memory);
+      }
+      if (mm != null) {
+        k.mmu.store(mm, address + done, out, done, n);
+      }
+      done += n;
+    }
+    return done == length ? out : java.util.Arrays.copyOf(out, done);
+  }
+
+  /** Writes {@code data} at {@code offset}, extending the file if it reaches past EOF. */
+  public void write(Inode inode, long offset, byte[] data) {
+    checkRange(offset, data.length);
+    try (Held h = k.exclusion.enter(Op.WRITE, inode, offset, offset + data.length)) {
+      writeLocked(inode, offset, data);
+    }
+  }
+
+  /**
+   * {@code write(fd, buf)} where {@code buf} is a mapping of (possibly) the same range. The source
+   * is faulted in and copied to a kernel buffer before the write's lock is taken — the fix Linux
+   * uses ({@code fault_in_iov_iter_readable}, then a copy with faults disabled): FAULT and WRITE
+   * conflict in the mapping table, so a fault under the write's own range lock would be a
+   * self-deadlock, which rangelock reports instead of hanging.
+   */
+  public void writeFromMapping(
+      Inode inode, long offset, int length, AddressSpace mm, long address) {
+    checkRange(offset, length);
+    byte[] staged = new byte[length];
+    k.mmu.load(mm, address, staged, 0, length);
+    write(inode, offset, staged);
+  }
+
+  private void writeLocked(Inode inode, long offset, byte[] data) {
+    int done = 0;
+    while (done < data.length) {
+      long pos = offset + done;
+      long index = pos / PAGE;
+      int in = (int) (pos % PAGE);
+      int n = Math.min(data.length - done, PAGE - in);
+      boolean whole = in == 0 && n == PAGE;
+      Page p = k.fs.getPage(inode, index, !whole, false, null);
+      try {
+        k.races.hit(RacePoint.WRITE_BEFORE_COPY, "write " + inode + " page " + index);
+        if (!whole && !p.uptodate && !k.pageLock()) {
+          // Without page locks a page someone else is filling is used as found.
+          k.races.log("write into a page that is not uptodate: " + p);
+        }
+        k.memory.write(p.frame, in, data, done, n, "buffered write");
+        p.uptodate = true;
+        p.dirty = true;
+      } finally {
+        k.fs.release(p);
+      }
+      k.fs.extendSize(inode, pos + n);
+      done += n;
+    }
+    k.writeback.noteDirty(inode);
+  }
+
+  static void checkRange(long offset, long length) {
+    if (offset < 0 || length < 0 || offset + length < 0) {
+      throw new IllegalArgumentException("offset " + offset + " length " + length);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+package org.rangelock.sim.kernel;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.rangelock.sim.exclusion.Exclusion.Held;
+import org.rangelock.sim.race.RacePoint;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * The filesystem proper: inodes, their sizes and block maps (block, hole or unwritten extent),
+ * reading a page from disk ({@code readpage}), and the page-cache helpers every operation shares:
+ * finding or creating a page, truncating a range of the cache, invalidating it.
+ *
+ * <p>Blocks are as large as pages. Block-map changes hold the inode's {@code mapLock}; nothing here
+ * takes a strategy's lock except {@link #getPage} around page creation, where the strategy asks for
+ * it ({@code invalidate_lock} shared in Linux 5.15).
+ */
+public final class FileSystem {
+  private final Kernel k;
+  private final List<Inode> inodes = new ArrayList<>();
+
+  FileSystem(Kernel k) {
+    this.k = k;
+  }
+
+  /** A new empty file. */
+  public synchronized Inode create() {
+    Inode inode = new Inode(inodes.size() + 1);
+    inodes.add(inode);
+    return inode;
+  }
+
+  public synchronized List<Inode> inodes() {
+    return List.copyOf(inodes);
+  }
+
+  // ---- size and block map --------------------------------------------------------------
+
+  /** Grows the size to {@code newSize}, zeroing the old last page's tail in the cache. */
+  void extendSize(Inode inode, long newSize) {
+    long old;
+    synchronized (inode.mapLock) {
+      old = inode.size;
+      if (newSize <= old) {
+        return;
+      }
+      inode.size = newSize;
+    }
+    if (old % PAGE != 0) {
+      Page p = inode.cache.get(old / PAGE);
+      if (p != null && p.tryGet()) {
+        // Bytes a store left past the old EOF must not become file data (pagecache_isize_extended).
+        k.memory.zero(p.frame, (int) (old % PAGE), PAGE, "zero tail on extend");
+        p.put(k.memory);
+      }
+    }
+  }
+
+  void setSize(Inode inode, long newSize) {
+    synchronized (inode.mapLock) {
+      inode.size = newSize;
+    }
+  }
+
+  /** The extent of page {@code index}, allocating an unwritten block for a hole. */
+  Inode.Extent blockForWrite(Inode inode, long index) {
+    synchronized (inode.mapLock) {
+      Inode.Extent e = inode.blockMap.get(index);
+      if (e == null) {
+        e = new Inode.Extent(k.device.allocate(inode.id), true);
+        inode.blockMap.put(index, e);
+      }
+      return e;
+    }
+  }
+
+  /** Allocates unwritten extents over the holes of pages {@code [from, to)}. */
+  void allocateUnwritten(Inode inode, long from, long to) {
+    synchronized (inode.mapLock) {
+      for (long i = from; i < to; i++) {
+        if (!inode.blockMap.containsKey(i)) {
+          inode.blockMap.put(i, new Inode.Extent(k.device.allocate(inode.id), true));
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes page {@code index}'s data to {@code block} and marks the extent written. Reports a write
+   * into a block the file no longer maps there (punched or truncated away).
+   */
+  void writeBlock(Inode inode, long index, int block, byte[] data, String why) {
+    synchronized (inode.mapLock) {
+      Inode.Extent now = inode.blockMap.get(index);
+      if (now == null || now.block() != block) {
+        k.races.violation(
+            ViolationKind.WRITEBACK_INTO_FREED_BLOCK,
+            why
+                + ": "
+                + inode
+                + " page "
+                + index
+                + " written to block "
+                + block
+                + " which the file no longer maps there (now "
+                + (now == null ? "a hole" : "block " + now.block())
+                + ")");
+      }
+    }
+    k.device.write(block, data, inode.id, why + " of " + inode + " page " + index);
+    synchronized (inode.mapLock) {
+      Inode.Extent now = inode.blockMap.get(index);
+      if (now != null && now.block() == block && now.unwritten()) {
+        inode.blockMap.put(index, new Inode.Extent(block, false));
+      }
+    }
+  }
+
+  /** Frees the blocks of pages {@code [from, to)}. */
+  void freeBlocks(Inode inode, long from, long to) {
+    synchronized (inode.mapLock) {
+      Map<Long, Inode.Extent> range = inode.blockMap.subMap(from, to);
+      for (Inode.Extent e : range.values()) {
+        k.device.free(e.block(), inode.id);
+      }
+      range.clear();
+    }
+  }
+
+  /** Moves the extents at and after page {@code from} by {@code delta} pages. */
+  void shiftExtents(Inode inode, long from, long delta) {
+    synchronized (inode.mapLock) {
+      Map<Long, Inode.Extent> tail = new java.util.TreeMap<>(inode.blockMap.tailMap(from));
+      inode.blockMap.tailMap(from).clear();
+      for (Map.Entry<Long, Inode.Extent> e : tail.entrySet()) {
+        inode.blockMap.put(e.getKey() + delta, e.getValue());
+      }
+    }
+  }
+
+  /** Reads page {@code index} from disk into {@code dst}: zeros for holes and unwritten blocks. */
+  void readFromDisk(Inode inode, long index, byte[] dst) {
+    Inode.Extent e;
+    synchronized (inode.mapLock) {
+      e = inode.blockMap.get(index);
+    }
+    k.races.hit(RacePoint.READPAGE_AFTER_LOOKUP, inode + " page " + index + " -> " + e);
+    if (e == null || e.unwritten()) {
+      java.util.Arrays.fill(dst, (byte) 0);
+    } else {
+      k.device.read(e.block(), dst);
+    }
+  }
+
+  /** {@code readpage}: fills {@code page} from disk, zeroing what lies past EOF. */
+  void readpage(Page page) {
+    byte[] buf = new byte[PAGE];
+    readFromDisk(page.inode, page.index, buf);
+    long size = page.inode.size;
+    long start = page.index * PAGE;
+    if (size < start + PAGE) {
+      java.util.Arrays.fill(buf, (int) Math.max(0, Math.min(PAGE, size - start)), PAGE, (byte) 0);
+    }
+    k.memory.write(page.frame, 0, buf, 0, PAGE, "readpage");
+  }
+
+  /**
+   * The file's bytes as the disk holds them (holes and unwritten extents read as zeros), up to its
+   * size: what survives a crash after fsync, and what an oracle compares.
+   */
+  public byte[] diskContents(Inode inode) {
+    long size = inode.size;
+    byte[] out = new byte[(int) size];
+    byte[] buf = new byte[PAGE];
+    for (long i = 0; i * PAGE < size; i++) {
+      int block = inode.blockOf(i);
+      if (block < 0) {
+        continue;
+      }
+      k.device.read(block, buf);
+      System.arraycopy(buf, 0, out, (int) (i * PAGE), (int) Math.min(PAGE, size - i * PAGE));
+    }
+    return out;
+  }
+
+  // ---- page cache helpers ----------------------------------------------------------------
+
+  /**
+   * Returns a referenced page for {@code index}: created and inserted if absent (under the
+   * strategy's page-creation lock when {@code creationLock}), locked if the strategy uses page
+   * locks, and read from disk if {@code fill} and not yet uptodate. Without page locks a page
+   * someone else is still filling is returned as it is — the race the page lock closes.
+   */
+  Page getPage(Inode inode, long index, boolean fill, boolean creationLock, RacePoint beforeRead) {
+    boolean pageLock = k.pageLock();
+    for (; ; ) {
+      Page p = inode.cache.get(index);
+      if (p == null) {
+        try (Held h = creationLock ? k.exclusion.enterPageCreate(inode, index) : Held.NOTHING) {
+          Page fresh = new Page(inode, index, k.memory.allocate());
+          if (pageLock) {
+            fresh.lock(); // a new page is locked until it is uptodate (add_to_page_cache_locked)
+          }
+          if (inode.cache.insertIfAbsent(fresh) != null) {
+            if (pageLock) {
+              fresh.unlock();
+            }
+            fresh.put(k.memory);
+            continue;
+          }
+          fresh.refs.incrementAndGet(); // the caller's, beside the cache's
+          k.races.log("created " + fresh);
+          if (fill) {
+            if (beforeRead != null) {
+              k.races.hit(beforeRead, "fill " + fresh);
+            }
+            readpage(fresh);
+            fresh.uptodate = true;
+          }
+          return fresh;
+        }
+      }
+      if (!p.tryGet()) {
+        Thread.onSpinWait(); // being reclaimed: look again
+        continue;
+      }
+      if (pageLock) {
+        p.lock();
+        if (p.removed) {
+          p.unlock();
+          p.put(k.memory);
+          continue;
+        }
+        if (fill && !p.uptodate) {
+          readpage(p);
+          p.uptodate = true;
+        }
+      }
+      return p;
+    }
+  }
+
+  /** Unlocks (if the strategy locks pages) and drops the caller's reference. */
+  void release(Page p) {
+    if (k.pageLock()) {
+      p.unlock();
+    }
+    p.put(k.memory);
+  }
+
+  /** Takes {@code p} out of the cache and drops the cache's reference. */
+  void removeFromCache(Page p) {
+    if (p.inode.cache.remove(p)) {
+      p.removed = true;
+      p.dirty = false;
+      k.races.log("removed " + p);
+      p.put(k.memory);
+    }
+  }
+
+  /**
+   * {@code truncate_inode_pages_range}: removes the pages {@code [from, to)} from the cache; with
+   * page locks, each one locked, its writeback waited for, and any mapping a fault raced in
+   * unmapped (2012's {@code truncate_inode_page}).
+   */
+  void truncateCache(Inode inode, long from, long to) {
+    for (Page p : inode.cache.pagesIn(from, to)) {
+      if (!p.tryGet()) {
+        continue;
+      }
+      if (k.pageLock()) {
+        p.lock();
+        if (!p.removed) {
+          p.waitOnWriteback();
+          if (p.mapcount.get() > 0) {
+            k.mmu.unmapPage(p);
+          }
+          removeFromCache(p);
+        }
+        p.unlock();
+      } else {
+        removeFromCache(p);
+      }
+      p.put(k.memory);
+    }
+  }
+
+  /**
+   * {@code invalidate_inode_pages2_range}: unmaps and drops the clean pages of {@code [from, to)};
+   * a dirty page or one under writeback is left (Linux returns -EBUSY and direct IO warns).
+   */
+  void invalidate(Inode inode, long from, long to) {
+    for (Page p : inode.cache.pagesIn(from, to)) {
+      if (!p.tryGet()) {
+        continue;
+      }
+      if (k.pageLock()) {
+        p.lock();
+      }
+      if (!p.removed) {
+        k.mmu.unmapPage(p);
+        if (!p.dirty && !p.writeback) {
+          removeFromCache(p);
+        } else {
+          k.races.log("invalidate failed (EBUSY): " + p);
+        }
+      }
+      release(p);
+    }
+  }
+
+  /** Zeroes bytes {@code [from, to)} of page {@code index} through the cache, dirtying it. */
+  void zeroInPage(Inode inode, long index, int from, int to) {
+    if (from >= to) {
+      return;
+    }
+    Page p = getPage(inode, index, true, false, null);
+    try {
+      k.memory.zero(p.frame, from, to, "zero partial page");
+      p.uptodate = true;
+      p.dirty = true;
+    } finally {
+      release(p);
+    }
+    k.writeback.noteDirty(inode);
+  }
+}

@@ -1,0 +1,62 @@
+package org.rangelock.sim.kernel;
+
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A file: its size, its block map, its page cache and the mappings of it ({@code i_mmap}).
+ *
+ * <p>The block map and the size change only under {@link #mapLock} (the filesystem's own extent
+ * lock, like ext4's {@code i_data_sem}): that makes each block-map update atomic and nothing more.
+ * {@code size} is volatile so that unlocked checks (as a fault's first {@code i_size} check) read a
+ * current value.
+ */
+public final class Inode {
+  /** A block-map entry: a block, and whether it is allocated but unwritten (reads as zeros). */
+  record Extent(int block, boolean unwritten) {}
+
+  final int id;
+  volatile long size;
+  final Object mapLock = new Object();
+  final NavigableMap<Long, Extent> blockMap = new TreeMap<>();
+  final PageCache cache = new PageCache();
+  final List<Vma> mappings = new CopyOnWriteArrayList<>();
+
+  Inode(int id) {
+    this.id = id;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public PageCache cache() {
+    return cache;
+  }
+
+  /** The block behind page {@code index}, or -1 for a hole or an unwritten extent. */
+  public int blockOf(long index) {
+    synchronized (mapLock) {
+      Extent e = blockMap.get(index);
+      return e == null || e.unwritten() ? -1 : e.block();
+    }
+  }
+
+  /** Indices with a block allocated (written or not), as a snapshot. */
+  public List<Long> allocatedIndices() {
+    synchronized (mapLock) {
+      return List.copyOf(blockMap.keySet());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "inode " + id;
+  }
+}

@@ -1,0 +1,63 @@
+package org.rangelock.sim.kernel;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.rangelock.sim.exclusion.Exclusion;
+import org.rangelock.sim.race.Races;
+
+/**
+ * One simulated machine: a block device, physical memory, a filesystem with its page cache, the
+ * MMU, and the operations on them, all run under one {@link Exclusion} strategy and one {@link
+ * Races} control.
+ *
+ * <p>Where things live: faults in {@link FaultHandler}; buffered read and write in {@link
+ * BufferedIo}; direct IO in {@link DirectIo}; writeback and fsync in {@link Writeback}; truncate,
+ * punch, zero, collapse, insert and fallocate in {@link PageKillers}; reclaim in {@link Reclaim};
+ * the block map and the page-cache helpers they share in {@link FileSystem}; loads, stores, PTEs
+ * and TLBs in {@link Mmu}.
+ */
+public final class Kernel {
+  public final Races races;
+  public final Exclusion exclusion;
+  public final BlockDevice device;
+  public final PhysicalMemory memory;
+  public final FileSystem fs;
+  public final Mmu mmu;
+  public final FaultHandler faults;
+  public final BufferedIo io;
+  public final DirectIo direct;
+  public final Writeback writeback;
+  public final PageKillers killers;
+  public final Reclaim reclaim;
+  private final List<AddressSpace> spaces = new CopyOnWriteArrayList<>();
+
+  public Kernel(Exclusion exclusion, Races races, int blocks) {
+    this.races = races;
+    this.exclusion = exclusion;
+    this.device = new BlockDevice(blocks, races);
+    this.memory = new PhysicalMemory(races);
+    this.fs = new FileSystem(this);
+    this.mmu = new Mmu(this);
+    this.faults = new FaultHandler(this);
+    this.io = new BufferedIo(this);
+    this.direct = new DirectIo(this);
+    this.writeback = new Writeback(this);
+    this.killers = new PageKillers(this);
+    this.reclaim = new Reclaim(this);
+  }
+
+  /** A new, empty address space. */
+  public AddressSpace newAddressSpace() {
+    AddressSpace mm = new AddressSpace(this, spaces.size() + 1);
+    spaces.add(mm);
+    return mm;
+  }
+
+  public List<AddressSpace> addressSpaces() {
+    return List.copyOf(spaces);
+  }
+
+  boolean pageLock() {
+    return exclusion.usesPageLock();
+  }
+}

@@ -1,0 +1,235 @@
+package org.rangelock.sim.kernel;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The memory-management unit: loads and stores through page tables and per-CPU TLBs, the PTE
+ * changes the kernel makes (install, zap, write-protect), TLB shootdown and the reverse map.
+ *
+ * <p>Each simulated thread is a CPU with its own TLB. An access holds its CPU's TLB lock from the
+ * lookup to the end of the copy, and a shootdown takes every CPU's TLB lock in turn: so, as with an
+ * IPI that is only taken between instructions, an access finishes before a shootdown returns and
+ * none starts through the dropped entry afterwards. Faults run with no TLB lock held.
+ */
+public final class Mmu {
+  /** One CPU's TLB. Only its own thread fills it; any thread shoots entries down. */
+  static final class Cpu {
+    final ReentrantLock lock = new ReentrantLock();
+    final Map<Long, Pte> tlb = new HashMap<>();
+  }
+
+  private final Kernel kernel;
+  private final List<Cpu> cpus = new CopyOnWriteArrayList<>();
+  private final ThreadLocal<Map<Kernel, Cpu>> current = ThreadLocal.withInitial(HashMap::new);
+
+  Mmu(Kernel kernel) {
+    this.kernel = kernel;
+  }
+
+  private Cpu cpu() {
+    return current
+        .get()
+        .computeIfAbsent(
+            kernel,
+            k -> {
+              Cpu c = new Cpu();
+              cpus.add(c);
+              return c;
+            });
+  }
+
+  private static long key(AddressSpace mm, long vpn) {
+    return ((long) mm.id << 44) | vpn;
+  }
+
+  /** Loads {@code length} bytes at {@code address}; faults as needed; may throw {@link SigBus}. */
+  public void load(AddressSpace mm, long address, byte[] dst, int offset, int length) {
+    access(mm, address, dst, offset, length, false);
+  }
+
+  /** Stores {@code length} bytes at {@code address}; faults as needed; may throw {@link SigBus}. */
+  public void store(AddressSpace mm, long address, byte[] src, int offset, int length) {
+    access(mm, address, src, offset, length, true);
+  }
+
+  private void access(
+      AddressSpace mm, long address, byte[] buf, int offset, int length, boolean write) {
+    int done = 0;
+    while (done < length) {
+      long a = address + done;
+      long vpn = a / PhysicalMemory.PAGE;
+      int in = (int) (a % PhysicalMemory.PAGE);
+      int n = Math.min(length - done, PhysicalMemory.PAGE - in);
+      accessPage(mm, vpn, in, buf, offset + done, n, write);
+      done += n;
+    }
+  }
+
+  private void accessPage(
+      AddressSpace mm, long vpn, int in, byte[] buf, int offset, int n, boolean write) {
+    for (int attempt = 0; ; attempt++) {
+      Cpu cpu = cpu();
+      cpu.lock.lock();
+      try {
+        long k = key(mm, vpn);
+        Pte pte = cpu.tlb.get(k);
+        if (pte == null) {
+          pte = mm.table.get(vpn); // hardware walk
+          if (pte != null) {
+            cpu.tlb.put(k, pte);
+          }
+        }
+        if (pte != null && (!write || pte.writable)) {
+          pte.accessed = true;
+          String how = (write ? "store" : "load") + " at vpn " + vpn + " of " + mm;
+          if (write) {
+            pte.dirty = true;
+            kernel.memory.write(pte.frame, in, buf, offset, n, how);
+          } else {
+            kernel.memory.read(pte.frame, in, buf, offset, n, how);
+          }
+          return;
+        }
+      } finally {
+        cpu.lock.unlock();
+      }
+      if (attempt > 1000) {
+        throw new IllegalStateException("fault loop at vpn " + vpn + " of " + mm);
+      }
+      Vma vma = mm.vmaOf(vpn);
+      if (vma == null) {
+        throw new IllegalArgumentException("SIGSEGV: no mapping at vpn " + vpn + " of " + mm);
+      }
+      kernel.faults.fault(vma, vpn, write);
+    }
+  }
+
+  /** Removes {@code (mm, vpn)} from every TLB. */
+  void shootdown(AddressSpace mm, long vpn) {
+    long k = key(mm, vpn);
+    for (Cpu c : cpus) {
+      c.lock.lock();
+      try {
+        c.tlb.remove(k);
+      } finally {
+        c.lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Installs {@code pte} at {@code vpn}; the caller passes a reference on the page (or the
+   * anonymous frame) that the entry now owns. An entry already there is dropped.
+   */
+  void install(AddressSpace mm, long vpn, Pte pte) {
+    mm.ptl.lock();
+    try {
+      Pte old = mm.table.put(vpn, pte);
+      if (pte.page != null) {
+        pte.page.rmap.add(new Page.Mapper(mm, vpn));
+        pte.page.mapcount.incrementAndGet();
+      }
+      if (old != null) {
+        shootdown(mm, vpn);
+        release(mm, vpn, old, pte.page == old.page);
+      }
+    } finally {
+      mm.ptl.unlock();
+    }
+  }
+
+  /** Zaps the entry at {@code vpn}, if any. Returns whether there was one. */
+  boolean zap(AddressSpace mm, long vpn) {
+    mm.ptl.lock();
+    try {
+      Pte old = mm.table.remove(vpn);
+      if (old == null) {
+        return false;
+      }
+      shootdown(mm, vpn);
+      release(mm, vpn, old, false);
+      return true;
+    } finally {
+      mm.ptl.unlock();
+    }
+  }
+
+  private void release(AddressSpace mm, long vpn, Pte old, boolean samePage) {
+    if (old.page == null) {
+      kernel.memory.free(old.frame);
+      return;
+    }
+    if (old.dirty) {
+      old.page.dirty = true; // the dirty bit moves to the page, as zap_pte_range does
+    }
+    if (!samePage) {
+      old.page.rmap.remove(new Page.Mapper(mm, vpn));
+    }
+    old.page.mapcount.decrementAndGet();
+    old.page.put(kernel.memory);
+  }
+
+  /**
+   * Write-protects every PTE of {@code page} ({@code page_mkclean}), so the next store faults into
+   * {@code page_mkwrite}. Returns whether any entry was dirty.
+   */
+  boolean mkclean(Page page) {
+    boolean wasDirty = false;
+    for (Page.Mapper m : page.rmap) {
+      m.mm().ptl.lock();
+      try {
+        Pte pte = m.mm().table.get(m.vpn());
+        if (pte != null && pte.page == page && pte.writable) {
+          wasDirty |= pte.dirty;
+          Pte ro = new Pte(pte.frame, page, false);
+          ro.accessed = pte.accessed;
+          m.mm().table.put(m.vpn(), ro);
+          shootdown(m.mm(), m.vpn());
+        }
+      } finally {
+        m.mm().ptl.unlock();
+      }
+    }
+    return wasDirty;
+  }
+
+  /**
+   * {@code unmap_mapping_range}: zaps every PTE that maps file pages {@code [from, to)} of {@code
+   * inode}; with {@code evenCows}, also the private copies made from them (truncate must, punch
+   * must not).
+   */
+  void unmapMappingRange(Inode inode, long from, long to, boolean evenCows) {
+    for (Vma vma : inode.mappings) {
+      long lo = Math.max(from, vma.pgoff());
+      long hi = Math.min(to, vma.pgoff() + vma.pages());
+      for (long index = lo; index < hi; index++) {
+        long vpn = vma.startVpn() + (index - vma.pgoff());
+        Pte pte = vma.mm().table.get(vpn);
+        if (pte != null && (pte.page != null || evenCows)) {
+          zap(vma.mm(), vpn);
+        }
+      }
+    }
+  }
+
+  /** Zaps the PTEs that map {@code page} through the reverse map. */
+  void unmapPage(Page page) {
+    for (Page.Mapper m : page.rmap) {
+      m.mm().ptl.lock();
+      try {
+        Pte pte = m.mm().table.get(m.vpn());
+        if (pte != null && pte.page == page) {
+          m.mm().table.remove(m.vpn());
+          shootdown(m.mm(), m.vpn());
+          release(m.mm(), m.vpn(), pte, false);
+        }
+      } finally {
+        m.mm().ptl.unlock();
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package org.rangelock.sim.race;
+
+/**
+ * The named places where a real kernel could sleep, be preempted or race with another CPU. The case
+ * runner injects delays here (randomly, from a seed) and directed tests park a thread here until
+ * another one has made progress, so that a race window opens on demand.
+ */
+public enum RacePoint {
+  /** Fault handler entered, before the {@code i_size} check. */
+  FAULT_START,
+  /** Fault created a page and inserted it in the cache, before reading it from disk. */
+  FAULT_BEFORE_READPAGE,
+  /** Fault has an uptodate page in hand, before installing the PTE. */
+  FAULT_BEFORE_INSTALL,
+  /** {@code readpage} looked the block up in the block map, before reading the device. */
+  READPAGE_AFTER_LOOKUP,
+  /** Buffered read has the page, before copying out. */
+  READ_BEFORE_COPY,
+  /** Buffered write has the page, before copying in. */
+  WRITE_BEFORE_COPY,
+  /** Direct IO flushed and invalidated the cache (if the strategy does), before the disk IO. */
+  DIRECT_BEFORE_IO,
+  /** Direct IO finished the disk IO, before the second invalidation. */
+  DIRECT_AFTER_IO,
+  /** Writeback took a snapshot of a page and set the writeback flag, before the block lookup. */
+  WRITEBACK_BEFORE_LOOKUP,
+  /** Writeback knows the block, before the device write. */
+  WRITEBACK_BEFORE_IO,
+  /** A page killer set the new size or decided its range, before unmapping. */
+  KILL_BEFORE_UNMAP,
+  /** A page killer unmapped and truncated the cache, before freeing blocks. */
+  KILL_BEFORE_FREE,
+  /** A page killer freed blocks, before returning. */
+  KILL_AFTER_FREE
+}

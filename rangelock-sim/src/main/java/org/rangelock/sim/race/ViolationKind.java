@@ -1,0 +1,29 @@
+package org.rangelock.sim.race;
+
+/** What an oracle can catch. Each kind says which invariant of DESIGN §5 it breaks. */
+public enum ViolationKind {
+  /** A frame was read or written through a reference whose generation is gone (always). */
+  FRAME_USE_AFTER_FREE,
+  /** A block was written while it belonged to another file, or to nobody (always; 5, 6). */
+  BLOCK_OF_OTHER_FILE,
+  /** Writeback wrote a block the file no longer maps at that index (5, 6). */
+  WRITEBACK_INTO_FREED_BLOCK,
+  /** Writeback allocated or wrote a block wholly beyond EOF (5). */
+  WRITEBACK_PAST_EOF,
+  /** A load beyond EOF succeeded instead of raising SIGBUS (2). */
+  NO_SIGBUS_BEYOND_EOF,
+  /** A PTE maps a page wholly beyond EOF, or a page that left the cache (1, 2). */
+  STALE_MAPPING,
+  /** A PTE was installed for a page that was not uptodate (4). */
+  UNINITIALISED_PAGE_MAPPED,
+  /** The cache, a mapping or the disk shows data no serial order of the operations produces. */
+  STALE_DATA,
+  /** A completed write is missing from the final contents (3, 4, 7). */
+  LOST_WRITE,
+  /** Data of a punched or truncated range came back (1, 5, 6). */
+  RESURRECTED_DATA,
+  /** A thread did not finish within the watchdog bound. */
+  DEADLOCK,
+  /** An operation threw something the model does not allow. */
+  CRASH
+}
