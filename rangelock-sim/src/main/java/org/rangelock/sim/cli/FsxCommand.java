@@ -1,11 +1,17 @@
 package org.rangelock.sim.cli;
 
-/** {@code fsx}: replays an fsx operation log. Placeholder until the replayer lands. */
+import org.rangelock.sim.fsx.FsxMain;
+
+/** {@code fsx}: replays an fsx operation log; see {@link FsxMain}. */
 final class FsxCommand {
   private FsxCommand() {}
 
-  static int run(String[] args) {
-    System.err.println("fsx: not built yet");
-    return 2;
+  static int run(String[] args) throws Exception {
+    try {
+      return FsxMain.run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("fsx: " + e.getMessage());
+      return 2;
+    }
   }
 }

@@ -110,13 +110,18 @@ public final class BufferedIo {
           // Without page locks a page someone else is filling is used as found.
           k.races.log("write into a page that is not uptodate: " + p);
         }
+        long size = inode.size;
+        if (index == size / PAGE && in > size % PAGE) {
+          // The gap between the old EOF and this write, inside the old last page, must read zero.
+          k.memory.zero(p.frame, (int) (size % PAGE), in, "zero gap before write");
+        }
         k.memory.write(p.frame, in, data, done, n, "buffered write");
         p.uptodate = true;
         p.dirty = true;
       } finally {
         k.fs.release(p);
       }
-      k.fs.extendSize(inode, pos + n);
+      k.fs.extendSize(inode, pos + n, false);
       done += n;
     }
     k.writeback.noteDirty(inode);

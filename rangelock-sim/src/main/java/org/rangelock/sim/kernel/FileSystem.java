@@ -39,8 +39,18 @@ public final class FileSystem {
 
   // ---- size and block map --------------------------------------------------------------
 
-  /** Grows the size to {@code newSize}, zeroing the old last page's tail in the cache. */
+  /**
+   * Grows the size to {@code newSize}, zeroing the old last page's tail in the cache (bytes a store
+   * left past the old EOF must not become file data: {@code pagecache_isize_extended}).
+   */
   void extendSize(Inode inode, long newSize) {
+    extendSize(inode, newSize, true);
+  }
+
+  /**
+   * As {@link #extendSize(Inode, long)}; a buffered write, which zeroes its own gap, passes false.
+   */
+  void extendSize(Inode inode, long newSize, boolean zeroTail) {
     long old;
     synchronized (inode.mapLock) {
       old = inode.size;
@@ -49,10 +59,9 @@ public final class FileSystem {
       }
       inode.size = newSize;
     }
-    if (old % PAGE != 0) {
+    if (zeroTail && old % PAGE != 0) {
       Page p = inode.cache.get(old / PAGE);
       if (p != null && p.tryGet()) {
-        // Bytes a store left past the old EOF must not become file data (pagecache_isize_extended).
         k.memory.zero(p.frame, (int) (old % PAGE), PAGE, "zero tail on extend");
         p.put(k.memory);
       }
