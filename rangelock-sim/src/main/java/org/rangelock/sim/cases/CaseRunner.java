@@ -1,0 +1,150 @@
+package org.rangelock.sim.cases;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.rangelock.sim.exclusion.Strategy;
+import org.rangelock.sim.kernel.Kernel;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.Violation;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * Runs trials: a fresh machine per trial, the case's state, its roles on real threads started
+ * together, then the oracles on the quiescent machine. A watchdog reports roles that have not
+ * finished within {@link #WATCHDOG_MILLIS} as a deadlock, with their stacks, and skips the oracles
+ * (a hung lock would hang them too); such threads are daemons and are left behind.
+ */
+public final class CaseRunner {
+  /** The seven cases, in order. */
+  public static final List<Case> CASES =
+      List.of(
+          new FaultVsPunch(),
+          new FaultVsTruncate(),
+          new FaultVsDirectIo(),
+          new FaultVsBufferedIo(),
+          new WritebackVsTruncate(),
+          new WritebackVsPunch(),
+          new DirectVsBufferedIo());
+
+  /** How long the roles of one trial may take. */
+  public static final long WATCHDOG_MILLIS = 10_000;
+
+  /** Probability of a delay at a race point, and its bound, in random mode. */
+  public static final double DELAY_PROBABILITY = 0.5;
+
+  public static final long MAX_DELAY_MICROS = 300;
+
+  private CaseRunner() {}
+
+  public static Case caseNumber(int n) {
+    if (n < 1 || n > CASES.size()) {
+      throw new IllegalArgumentException("no case " + n + "; cases are 1 to " + CASES.size());
+    }
+    return CASES.get(n - 1);
+  }
+
+  /** The seed of trial {@code trial} of a cell, from the run's seed. */
+  public static long trialSeed(long seed, Strategy s, Case c, int trial) {
+    long z = seed + 0x9E3779B97F4A7C15L * (1 + trial + 1000L * c.number() + 100_000L * s.ordinal());
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** One trial with seeded random delays at every race point. */
+  public static List<Violation> randomTrial(Strategy s, Case c, long trialSeed) {
+    return trial(s, c, trialSeed, r -> r.randomDelays(DELAY_PROBABILITY, MAX_DELAY_MICROS));
+  }
+
+  /** One trial with the pauses of a directed window (and no random delays). */
+  public static List<Violation> directedTrial(Strategy s, Case c, Case.Window window) {
+    return trial(s, c, 1, window.arrange());
+  }
+
+  /** One trial; {@code arrange} sets up the race control after the case's set-up. */
+  public static List<Violation> trial(Strategy s, Case c, long seed, Consumer<Races> arrange) {
+    Races races = new Races(seed);
+    Kernel k = new Kernel(s.create(), races, 256);
+    World w = new World(k);
+    String previousRole = Races.role();
+    Races.role("setup");
+    try {
+      c.setUp(w);
+    } finally {
+      Races.role(previousRole);
+    }
+    races.log(
+        "--- case "
+            + c.number()
+            + " ("
+            + c.title()
+            + ") under "
+            + s
+            + ", seed "
+            + Long.toHexString(seed));
+    arrange.accept(races);
+    List<Case.Role> roles = c.roles(w);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (Case.Role role : roles) {
+      Thread t =
+          new Thread(
+              () -> {
+                Races.role(role.name());
+                try {
+                  start.await();
+                  role.body().run();
+                  races.log("done");
+                } catch (Throwable e) {
+                  races.violation(ViolationKind.CRASH, role.name() + " threw " + e);
+                } finally {
+                  races.signal(role.name() + ":done");
+                }
+              },
+              "case" + c.number() + "-" + role.name());
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    start.countDown();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WATCHDOG_MILLIS);
+    List<Thread> stuck = new ArrayList<>();
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (t.isAlive()) {
+        stuck.add(t);
+      }
+    }
+    races.quiesce();
+    if (!stuck.isEmpty()) {
+      StringBuilder b = new StringBuilder();
+      for (Thread t : stuck) {
+        b.append(t.getName()).append(" stuck past ").append(WATCHDOG_MILLIS).append(" ms:");
+        for (StackTraceElement e : t.getStackTrace()) {
+          b.append("\n    at ").append(e);
+        }
+        b.append('\n');
+      }
+      races.violation(ViolationKind.DEADLOCK, b.toString());
+      return races.violations();
+    }
+    Races.role("check");
+    try {
+      Oracles.always(k);
+      c.check(w);
+    } catch (Throwable e) {
+      races.violation(ViolationKind.CRASH, "check threw " + e);
+    } finally {
+      Races.role(previousRole);
+    }
+    return races.violations();
+  }
+}

@@ -1,0 +1,96 @@
+package org.rangelock.sim.cases;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.List;
+import org.rangelock.sim.race.RacePoint;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * Case 7, direct vs buffered IO. A direct write replaces page 1 while one thread reads page 1
+ * through the cache and another writes a few bytes into pages 1 and 3 through the cache and then
+ * reads page 3 back with direct IO. Afterwards page 1 must hold the direct data, with or without
+ * the small write on top, in the cache and on disk after fsync (a stale cache or an older dirty
+ * page written over the direct data is a violation); and the direct read must have seen the
+ * completed buffered write.
+ */
+final class DirectVsBufferedIo implements Case {
+  static final int OLD = 0xA7;
+  static final int DIRECT = 0xD7;
+  static final byte[] SMALL = {0x77, 0x77, 0x77, 0x77};
+  static final int AT = 100;
+
+  @Override
+  public int number() {
+    return 7;
+  }
+
+  @Override
+  public String title() {
+    return "direct IO vs buffered IO";
+  }
+
+  @Override
+  public void setUp(World w) {
+    w.populate(OLD, World.PAGES);
+  }
+
+  @Override
+  public List<Role> roles(World w) {
+    return List.of(
+        new Role(
+            "read",
+            () -> {
+              w.cachedPage(w.file, 1);
+              w.cachedPage(w.file, 1);
+            }),
+        new Role(
+            "write",
+            () -> {
+              w.k.io.write(w.file, PAGE + AT, SMALL);
+              w.k.io.write(w.file, 3L * PAGE + AT, SMALL);
+              byte[] got = w.k.direct.read(w.file, 3L * PAGE, PAGE);
+              w.expectOneOf(
+                  ViolationKind.STALE_DATA,
+                  "direct read after a completed buffered write",
+                  got,
+                  World.overlay(World.page(OLD, 3), SMALL, AT));
+            }),
+        new Role("direct", () -> w.k.direct.write(w.file, PAGE, World.page(DIRECT, 1))));
+  }
+
+  @Override
+  public void check(World w) {
+    byte[] d = World.page(DIRECT, 1);
+    byte[] ds = World.overlay(d, SMALL, AT);
+    w.expectOneOf(
+        ViolationKind.STALE_DATA, "page 1 through the cache", w.cachedPage(w.file, 1), d, ds);
+    w.k.writeback.fsync(w.file);
+    w.expectOneOf(
+        ViolationKind.LOST_WRITE, "page 1 on disk after fsync", w.diskPage(w.file, 1), d, ds);
+    w.expectOneOf(
+        ViolationKind.STALE_DATA,
+        "page 1 through the cache after fsync",
+        w.cachedPage(w.file, 1),
+        w.diskPage(w.file, 1));
+  }
+
+  @Override
+  public List<Window> windows() {
+    return List.of(
+        new Window(
+            "buffered read fills the cache from the old block during the direct write",
+            r ->
+                r.pauseAt("read", RacePoint.READPAGE_AFTER_LOOKUP, 1, "direct:done", Windows.WAIT)),
+        new Window(
+            "buffered write dirties the page between the direct write's invalidation and its IO",
+            r ->
+                r.pauseAt(
+                        "write",
+                        RacePoint.WRITE_BEFORE_COPY,
+                        1,
+                        "direct:" + RacePoint.DIRECT_BEFORE_IO,
+                        Windows.WAIT)
+                    .pauseAt("direct", RacePoint.DIRECT_BEFORE_IO, 1, "write:done", Windows.WAIT)));
+  }
+}

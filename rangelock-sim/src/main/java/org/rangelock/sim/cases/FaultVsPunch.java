@@ -1,0 +1,100 @@
+package org.rangelock.sim.cases;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.List;
+import org.rangelock.sim.race.RacePoint;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * Case 1, mmap fault vs hole punch. Pages 1 and 2 of a four-page file are punched while another
+ * thread loads them through a shared mapping; right after the punch a second file takes the freed
+ * blocks. The faulting thread only reads, so afterwards the range must read zeros everywhere: in
+ * the cache, through the mapping, and on disk.
+ */
+final class FaultVsPunch implements Case {
+  static final int TAG = 0xA1;
+  static final int OTHER = 0x0E;
+
+  @Override
+  public int number() {
+    return 1;
+  }
+
+  @Override
+  public String title() {
+    return "mmap fault vs hole punch";
+  }
+
+  @Override
+  public void setUp(World w) {
+    w.populate(TAG, World.PAGES);
+  }
+
+  @Override
+  public List<Role> roles(World w) {
+    return List.of(
+        new Role(
+            "fault",
+            () -> {
+              for (int round = 0; round < 2; round++) {
+                w.loadPage(w.shared, 1);
+                w.loadPage(w.shared, 2);
+              }
+            }),
+        new Role(
+            "punch",
+            () -> {
+              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
+              w.k.io.write(w.other, 0, World.page(OTHER, 0));
+              w.k.io.write(w.other, PAGE, World.page(OTHER, 1));
+              w.k.writeback.fsync(w.other);
+            }));
+  }
+
+  @Override
+  public void check(World w) {
+    for (int i = 1; i <= 2; i++) {
+      w.expectOneOf(
+          ViolationKind.RESURRECTED_DATA,
+          "punched page " + i + " through the mapping",
+          w.loadPage(w.shared, i),
+          World.zeros());
+      w.expectOneOf(
+          ViolationKind.RESURRECTED_DATA,
+          "punched page " + i + " through the cache",
+          w.cachedPage(w.file, i),
+          World.zeros());
+    }
+    w.k.writeback.fsync(w.file);
+    for (int i = 1; i <= 2; i++) {
+      w.expectOneOf(
+          ViolationKind.RESURRECTED_DATA,
+          "punched page " + i + " on disk after fsync",
+          w.diskPage(w.file, i),
+          World.zeros());
+    }
+    w.expectOneOf(
+        ViolationKind.STALE_DATA, "untouched page 3", w.cachedPage(w.file, 3), World.page(TAG, 3));
+  }
+
+  @Override
+  public List<Window> windows() {
+    return List.of(
+        new Window(
+            "fault refills the cache between truncate_pagecache_range and the block free",
+            r ->
+                r.pauseAt(
+                        "fault",
+                        RacePoint.FAULT_START,
+                        1,
+                        "punch:" + RacePoint.KILL_BEFORE_FREE,
+                        Windows.WAIT)
+                    .pauseAt("punch", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)),
+        new Window(
+            "fault reads the old block, the punch frees it and another file reuses it",
+            r ->
+                r.pauseAt(
+                    "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)));
+  }
+}

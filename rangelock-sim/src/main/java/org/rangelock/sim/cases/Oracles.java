@@ -1,0 +1,117 @@
+package org.rangelock.sim.cases;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.rangelock.sim.kernel.AddressSpace;
+import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.Kernel;
+import org.rangelock.sim.kernel.Pte;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * The invariants every case checks on the quiescent machine, beside its own (DESIGN §5, "always").
+ * The in-flight oracles live where the damage happens: frame generations in {@code PhysicalMemory},
+ * block owners in {@code BlockDevice}, freed-block writes in {@code FileSystem}, uninitialised
+ * mappings in {@code FaultHandler}.
+ */
+public final class Oracles {
+  private Oracles() {}
+
+  /** Every check below, on every file and address space of {@code k}. */
+  public static void always(Kernel k) {
+    for (AddressSpace mm : k.addressSpaces()) {
+      ptesAreLive(k, mm);
+    }
+    for (Inode inode : k.fs.inodes()) {
+      blocksBelongToTheirFile(k, inode);
+    }
+    for (Inode inode : k.fs.inodes()) {
+      noWrittenBlocksPastEof(k.races, k, inode);
+    }
+  }
+
+  /** No PTE maps a freed frame, a page that left the cache, or a page wholly past EOF. */
+  public static void ptesAreLive(Kernel k, AddressSpace mm) {
+    for (Map.Entry<Long, Pte> e : mm.entries().entrySet()) {
+      Pte pte = e.getValue();
+      if (!k.memory.isLive(pte.frame())) {
+        k.races.violation(
+            ViolationKind.FRAME_USE_AFTER_FREE,
+            mm + " vpn " + e.getKey() + " maps freed " + pte.frame());
+      }
+      if (pte.page() != null) {
+        if (pte.page().isRemoved()) {
+          k.races.violation(
+              ViolationKind.STALE_MAPPING,
+              mm + " vpn " + e.getKey() + " maps " + pte.page() + ", no longer in the cache");
+        }
+      }
+    }
+    for (var vma : mm.vmas()) {
+      long eofPages = (vma.inode().size() + PAGE - 1) / PAGE;
+      for (Map.Entry<Long, Pte> e : mm.entries().entrySet()) {
+        long vpn = e.getKey();
+        if (vpn >= vma.startVpn() && vpn < vma.startVpn() + vma.pages()) {
+          long index = vma.pgoff() + (vpn - vma.startVpn());
+          if (index >= eofPages) {
+            k.races.violation(
+                ViolationKind.STALE_MAPPING,
+                mm
+                    + " maps page "
+                    + index
+                    + " of "
+                    + vma.inode()
+                    + " past EOF "
+                    + vma.inode().size()
+                    + ": "
+                    + e.getValue());
+          }
+        }
+      }
+    }
+  }
+
+  /** Every block in a file's map is owned by that file, and by no other file's map. */
+  public static void blocksBelongToTheirFile(Kernel k, Inode inode) {
+    Map<Integer, Long> seen = new HashMap<>();
+    for (long index : inode.allocatedIndices()) {
+      int block = inode.blockOf(index);
+      if (block < 0) {
+        continue;
+      }
+      int owner = k.device.owner(block);
+      if (owner != inode.id()) {
+        k.races.violation(
+            ViolationKind.BLOCK_OF_OTHER_FILE,
+            inode + " page " + index + " maps block " + block + " owned by " + owner);
+      }
+      Long twice = seen.put(block, index);
+      if (twice != null) {
+        k.races.violation(
+            ViolationKind.BLOCK_OF_OTHER_FILE,
+            inode + " maps block " + block + " at pages " + twice + " and " + index);
+      }
+    }
+  }
+
+  /** No written block lies wholly past EOF (unwritten preallocation is allowed). */
+  static void noWrittenBlocksPastEof(Races races, Kernel k, Inode inode) {
+    long eofPages = (inode.size() + PAGE - 1) / PAGE;
+    for (long index : inode.allocatedIndices()) {
+      if (index >= eofPages && inode.blockOf(index) >= 0) {
+        races.violation(
+            ViolationKind.WRITEBACK_PAST_EOF,
+            inode
+                + " has written block "
+                + inode.blockOf(index)
+                + " at page "
+                + index
+                + " past EOF "
+                + inode.size());
+      }
+    }
+  }
+}

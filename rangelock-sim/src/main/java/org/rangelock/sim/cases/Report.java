@@ -1,0 +1,177 @@
+package org.rangelock.sim.cases;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rangelock.sim.exclusion.Strategy;
+import org.rangelock.sim.race.Violation;
+
+/** Runs the matrix of strategies × cases and prints it, as text and as JSON. */
+public final class Report {
+  private Report() {}
+
+  /** Runs {@code trials} random trials per cell, printing progress to {@code progress}. */
+  public static List<Cell> run(
+      List<Strategy> strategies, List<Case> cases, int trials, long seed, PrintStream progress) {
+    List<Cell> cells = new ArrayList<>();
+    for (Strategy s : strategies) {
+      if (progress != null) {
+        progress.printf("%-16s", s);
+      }
+      for (Case c : cases) {
+        long t0 = System.nanoTime();
+        int bad = 0;
+        Violation first = null;
+        long firstSeed = 0;
+        for (int t = 0; t < trials; t++) {
+          long ts = CaseRunner.trialSeed(seed, s, c, t);
+          List<Violation> v = CaseRunner.randomTrial(s, c, ts);
+          if (!v.isEmpty()) {
+            bad++;
+            if (first == null) {
+              first = v.get(0);
+              firstSeed = ts;
+            }
+          }
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        Cell cell = new Cell(s, c, trials, bad, first, firstSeed, ms);
+        cells.add(cell);
+        if (progress != null) {
+          progress.printf(" %d:%s", c.number(), bad == 0 ? "ok" : bad + "!");
+          progress.flush();
+        }
+      }
+      if (progress != null) {
+        progress.println();
+      }
+    }
+    return cells;
+  }
+
+  /** The matrix as a text table: one row per strategy, one column per case. */
+  public static String table(List<Cell> cells, List<Strategy> strategies, List<Case> cases) {
+    StringBuilder b = new StringBuilder();
+    int w = 26;
+    b.append(String.format("%-16s", "strategy"));
+    for (Case c : cases) {
+      b.append(String.format(" | %-" + w + "s", c.number() + " " + shortTitle(c)));
+    }
+    b.append('\n').append("-".repeat(16));
+    for (int i = 0; i < cases.size(); i++) {
+      b.append("-+-").append("-".repeat(w));
+    }
+    b.append('\n');
+    for (Strategy s : strategies) {
+      b.append(String.format("%-16s", s));
+      for (Case c : cases) {
+        Cell cell = find(cells, s, c);
+        b.append(String.format(" | %-" + w + "s", cell == null ? "" : cell.text()));
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  /** The matrix as a Markdown table. */
+  public static String markdown(List<Cell> cells, List<Strategy> strategies, List<Case> cases) {
+    StringBuilder b = new StringBuilder("| strategy |");
+    for (Case c : cases) {
+      b.append(' ').append(c.number()).append(' ').append(shortTitle(c)).append(" |");
+    }
+    b.append("\n|---|");
+    b.append("---|".repeat(cases.size())).append('\n');
+    for (Strategy s : strategies) {
+      b.append("| ").append(s).append(" |");
+      for (Case c : cases) {
+        Cell cell = find(cells, s, c);
+        b.append(' ').append(cell == null ? "" : cell.text().replace(" ", " ")).append(" |");
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  static String shortTitle(Case c) {
+    return c.title().replace("mmap ", "").replace(" IO", "IO").replace("hole ", "");
+  }
+
+  static Cell find(List<Cell> cells, Strategy s, Case c) {
+    for (Cell cell : cells) {
+      if (cell.strategy() == s && cell.scenario() == c) {
+        return cell;
+      }
+    }
+    return null;
+  }
+
+  /** Writes {@code [{strategy, case, trials, violations, firstViolation: {kind, trace}}]}. */
+  public static void writeJson(List<Cell> cells, Path file) throws IOException {
+    StringBuilder b = new StringBuilder("[\n");
+    for (int i = 0; i < cells.size(); i++) {
+      Cell c = cells.get(i);
+      b.append("  {\"strategy\": ")
+          .append(q(c.strategy().name()))
+          .append(", \"case\": ")
+          .append(c.scenario().number())
+          .append(", \"title\": ")
+          .append(q(c.scenario().title()))
+          .append(", \"trials\": ")
+          .append(c.trials())
+          .append(", \"violations\": ")
+          .append(c.violations())
+          .append(", \"millis\": ")
+          .append(c.millis())
+          .append(", \"firstViolation\": ");
+      if (c.firstViolation() == null) {
+        b.append("null");
+      } else {
+        b.append("{\"kind\": ")
+            .append(q(c.firstViolation().kind().name()))
+            .append(", \"detail\": ")
+            .append(q(c.firstViolation().detail()))
+            .append(", \"trialSeed\": ")
+            .append(q(Long.toHexString(c.firstViolationSeed())))
+            .append(", \"trace\": [");
+        List<String> trace = c.firstViolation().trace();
+        for (int j = 0; j < trace.size(); j++) {
+          b.append(j == 0 ? "" : ", ").append(q(trace.get(j)));
+        }
+        b.append("]}");
+      }
+      b.append('}').append(i + 1 < cells.size() ? "," : "").append('\n');
+    }
+    b.append("]\n");
+    Files.writeString(file, b.toString());
+  }
+
+  static String q(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char ch : s.toCharArray()) {
+      switch (ch) {
+        case '"':
+          b.append("\\\"");
+          break;
+        case '\\':
+          b.append("\\\\");
+          break;
+        case '\n':
+          b.append("\\n");
+          break;
+        case '\t':
+          b.append("\\t");
+          break;
+        default:
+          if (ch < 0x20) {
+            b.append(String.format("\\u%04x", (int) ch));
+          } else {
+            b.append(ch);
+          }
+      }
+    }
+    return b.append('"').toString();
+  }
+}

@@ -1,0 +1,139 @@
+package org.rangelock.sim.cases;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.Arrays;
+import org.rangelock.sim.kernel.AddressSpace;
+import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.Kernel;
+import org.rangelock.sim.kernel.SigBus;
+import org.rangelock.sim.kernel.Vma;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * What one trial runs on: a machine, the file under test, a second file that reuses freed blocks,
+ * one address space with a shared and a private mapping of the file, and helpers the cases and the
+ * oracles share.
+ */
+public final class World {
+  /** Pages of the file under test at the start of every case. */
+  public static final int PAGES = 4;
+
+  public final Kernel k;
+  public final Races races;
+  public final Inode file;
+  public final Inode other;
+  public final AddressSpace mm;
+
+  /** Shared mapping of the whole file (and a page beyond, so loads past EOF can be tried). */
+  public final Vma shared;
+
+  /** Private mapping of the same range. */
+  public final Vma priv;
+
+  World(Kernel k) {
+    this.k = k;
+    this.races = k.races;
+    this.file = k.fs.create();
+    this.other = k.fs.create();
+    this.mm = k.newAddressSpace();
+    this.shared = mm.mmap(file, 0, (PAGES + 1) * (long) PAGE, true);
+    this.priv = mm.mmap(file, 0, (PAGES + 1) * (long) PAGE, false);
+  }
+
+  /** A page of {@code tag} bytes, with the page index in the first byte. */
+  public static byte[] page(int tag, int index) {
+    byte[] b = new byte[PAGE];
+    Arrays.fill(b, (byte) tag);
+    b[0] = (byte) index;
+    return b;
+  }
+
+  public static byte[] zeros() {
+    return new byte[PAGE];
+  }
+
+  /** {@code base} with {@code patch} laid over it at {@code at}. */
+  public static byte[] overlay(byte[] base, byte[] patch, int at) {
+    byte[] b = base.clone();
+    System.arraycopy(patch, 0, b, at, patch.length);
+    return b;
+  }
+
+  /** Writes {@code pages} pages of {@code tag} to the file, syncs them and drops the cache. */
+  void populate(int tag, int pages) {
+    for (int i = 0; i < pages; i++) {
+      k.io.write(file, (long) i * PAGE, page(tag, i));
+    }
+    k.writeback.fsync(file);
+    k.reclaim.shrink(file);
+  }
+
+  /** Page {@code index} read through the buffered path (zeros past EOF). */
+  public byte[] cachedPage(Inode inode, int index) {
+    byte[] got = k.io.read(inode, (long) index * PAGE, PAGE);
+    return Arrays.copyOf(got, PAGE);
+  }
+
+  /** Page {@code index} loaded through {@code vma}, or null on SIGBUS. */
+  public byte[] loadPage(Vma vma, int index) {
+    byte[] b = new byte[PAGE];
+    try {
+      k.mmu.load(mm, vma.address((long) index * PAGE), b, 0, PAGE);
+      return b;
+    } catch (SigBus e) {
+      return null;
+    }
+  }
+
+  /** Page {@code index} of {@code inode} on disk (zeros past EOF, holes, unwritten). */
+  public byte[] diskPage(Inode inode, int index) {
+    byte[] all = k.fs.diskContents(inode);
+    byte[] b = new byte[PAGE];
+    int from = index * PAGE;
+    if (from < all.length) {
+      System.arraycopy(all, from, b, 0, Math.min(PAGE, all.length - from));
+    }
+    return b;
+  }
+
+  /** Reports {@code kind} unless {@code got} equals one of {@code allowed}. */
+  public boolean expectOneOf(ViolationKind kind, String what, byte[] got, byte[]... allowed) {
+    for (byte[] a : allowed) {
+      if (Arrays.equals(got, a)) {
+        return true;
+      }
+    }
+    races.violation(kind, what + " shows " + describe(got) + "; allowed: " + describeAll(allowed));
+    return false;
+  }
+
+  static String describeAll(byte[]... pages) {
+    StringBuilder b = new StringBuilder();
+    for (byte[] p : pages) {
+      b.append(b.length() == 0 ? "" : " or ").append(describe(p));
+    }
+    return b.toString();
+  }
+
+  /** A short description of a page's bytes: runs of equal bytes. */
+  static String describe(byte[] p) {
+    if (p == null) {
+      return "SIGBUS";
+    }
+    StringBuilder b = new StringBuilder("[");
+    int i = 0;
+    int runs = 0;
+    while (i < p.length && runs < 4) {
+      int j = i;
+      while (j < p.length && p[j] == p[i]) {
+        j++;
+      }
+      b.append(runs == 0 ? "" : " ").append(String.format("%d×%02x", j - i, p[i] & 0xff));
+      i = j;
+      runs++;
+    }
+    return b.append(i < p.length ? " …]" : "]").toString();
+  }
+}

@@ -1,0 +1,93 @@
+package org.rangelock.sim.cases;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.List;
+import org.rangelock.sim.race.RacePoint;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * Case 5, writeback vs truncate. Pages 2 and 3 are dirty when one thread fsyncs the file and
+ * another truncates it to one page, after which a second file takes the freed blocks. Writeback
+ * must never write into a block the truncate freed (caught as it happens), leave no written block
+ * past EOF, and when the file is extended again the range must read zeros.
+ */
+final class WritebackVsTruncate implements Case {
+  static final int OLD = 0xA5;
+  static final int DIRTY = 0xC5;
+  static final int OTHER = 0x0E;
+
+  @Override
+  public int number() {
+    return 5;
+  }
+
+  @Override
+  public String title() {
+    return "writeback vs truncate";
+  }
+
+  @Override
+  public void setUp(World w) {
+    w.populate(OLD, World.PAGES);
+    w.k.io.write(w.file, 2L * PAGE, World.page(DIRTY, 2));
+    w.k.io.write(w.file, 3L * PAGE, World.page(DIRTY, 3));
+  }
+
+  @Override
+  public List<Role> roles(World w) {
+    return List.of(
+        new Role("writeback", () -> w.k.writeback.fsync(w.file)),
+        new Role(
+            "truncate",
+            () -> {
+              w.k.killers.truncate(w.file, PAGE);
+              w.k.io.write(w.other, 0, World.page(OTHER, 0));
+              w.k.io.write(w.other, PAGE, World.page(OTHER, 1));
+              w.k.writeback.fsync(w.other);
+            }));
+  }
+
+  @Override
+  public void check(World w) {
+    for (int i = 0; i < 2; i++) {
+      w.expectOneOf(
+          ViolationKind.BLOCK_OF_OTHER_FILE,
+          "the other file's page " + i + " on disk",
+          w.diskPage(w.other, i),
+          World.page(OTHER, i));
+    }
+    w.k.killers.truncate(w.file, World.PAGES * (long) PAGE);
+    for (int i = 1; i < World.PAGES; i++) {
+      w.expectOneOf(
+          ViolationKind.RESURRECTED_DATA,
+          "re-extended page " + i + " through the cache",
+          w.cachedPage(w.file, i),
+          World.zeros());
+      w.expectOneOf(
+          ViolationKind.RESURRECTED_DATA,
+          "re-extended page " + i + " on disk",
+          w.diskPage(w.file, i),
+          World.zeros());
+    }
+  }
+
+  @Override
+  public List<Window> windows() {
+    return List.of(
+        new Window(
+            "writeback holds a block number across the truncate and the reuse",
+            r ->
+                r.pauseAt(
+                    "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "truncate:done", Windows.WAIT)),
+        new Window(
+            "writeback allocates a block for a page the truncate is removing",
+            r ->
+                r.pauseAt(
+                    "writeback",
+                    RacePoint.WRITEBACK_BEFORE_LOOKUP,
+                    1,
+                    "truncate:done",
+                    Windows.WAIT)));
+  }
+}
