@@ -71,7 +71,14 @@ final class FaultVsBufferedIo implements Case {
         new Window(
             "write lands in the page the fault created, before the fault reads it from disk",
             r ->
-                r.pauseAt("fault", RacePoint.FAULT_BEFORE_READPAGE, 1, "write:done", Windows.WAIT)),
+                r.pauseAt(
+                        "write",
+                        RacePoint.WRITE_START,
+                        1,
+                        "fault:FAULT_BEFORE_READPAGE",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "fault", RacePoint.FAULT_BEFORE_READPAGE, 1, "write:done", Windows.WAIT)),
         new Window(
             "fault maps the page the write created before it is uptodate",
             r -> r.pauseAt("write", RacePoint.WRITE_BEFORE_COPY, 1, "fault:done", Windows.WAIT)));

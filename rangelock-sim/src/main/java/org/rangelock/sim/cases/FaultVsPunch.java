@@ -95,6 +95,12 @@ final class FaultVsPunch implements Case {
             "fault reads the old block, the punch frees it and another file reuses it",
             r ->
                 r.pauseAt(
-                    "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)));
+                        "punch",
+                        RacePoint.KILL_START,
+                        1,
+                        "fault:READPAGE_AFTER_LOOKUP#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)));
   }
 }

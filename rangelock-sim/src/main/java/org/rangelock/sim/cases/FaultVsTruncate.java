@@ -109,11 +109,27 @@ final class FaultVsTruncate implements Case {
             "fault installs its PTE after truncate has unmapped and truncated the cache",
             r ->
                 r.pauseAt(
-                    "fault", RacePoint.FAULT_BEFORE_INSTALL, 1, "truncate:done", Windows.WAIT)),
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "fault:FAULT_BEFORE_INSTALL#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "fault", RacePoint.FAULT_BEFORE_INSTALL, 1, "truncate:done", Windows.WAIT)),
         new Window(
             "copy-on-write fault after truncate's unmap",
             r ->
                 r.pauseAt(
-                    "fault", RacePoint.FAULT_BEFORE_INSTALL, 3, "truncate:done", Windows.WAIT)));
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "fault:FAULT_BEFORE_INSTALL#3",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "fault",
+                        RacePoint.FAULT_BEFORE_INSTALL,
+                        3,
+                        "truncate:done",
+                        Windows.WAIT)));
   }
 }

@@ -7,7 +7,7 @@ final class Windows {
    * correctly keeps the other role blocked, so the pause times out and the run goes on in the safe
    * order; the value only has to be long enough for an unblocked role to get there.
    */
-  static final long WAIT = 300;
+  static final long WAIT = 500;
 
   private Windows() {}
 }

@@ -101,7 +101,13 @@ final class WritebackVsPunch implements Case {
             "writeback holds a block number across the punch and the reuse",
             r ->
                 r.pauseAt(
-                    "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "punch:done", Windows.WAIT)),
+                        "punch",
+                        RacePoint.KILL_START,
+                        1,
+                        "writeback:WRITEBACK_BEFORE_IO#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "punch:done", Windows.WAIT)),
         new Window(
             "a store refaults the old block while the punch is between cache and blocks",
             r ->

@@ -79,15 +79,31 @@ final class WritebackVsTruncate implements Case {
             "writeback holds a block number across the truncate and the reuse",
             r ->
                 r.pauseAt(
-                    "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "truncate:done", Windows.WAIT)),
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "writeback:WRITEBACK_BEFORE_IO#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "writeback",
+                        RacePoint.WRITEBACK_BEFORE_IO,
+                        1,
+                        "truncate:done",
+                        Windows.WAIT)),
         new Window(
             "writeback allocates a block for a page the truncate is removing",
             r ->
                 r.pauseAt(
-                    "writeback",
-                    RacePoint.WRITEBACK_BEFORE_LOOKUP,
-                    1,
-                    "truncate:done",
-                    Windows.WAIT)));
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "writeback:WRITEBACK_BEFORE_LOOKUP#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "writeback",
+                        RacePoint.WRITEBACK_BEFORE_LOOKUP,
+                        1,
+                        "truncate:done",
+                        Windows.WAIT)));
   }
 }

@@ -48,7 +48,7 @@ public final class BufferedIo {
       }
       long index = pos / PAGE;
       int in = (int) (pos % PAGE);
-      Page p = k.fs.getPage(inode, index, true, true, RacePoint.READPAGE_AFTER_LOOKUP);
+      Page p = k.fs.getPage(inode, index, true, true, null);
       if (k.pageLock()) {
         p.unlock(); // copy out with only a reference, as filemap_read does
       }
@@ -96,6 +96,8 @@ public final class BufferedIo {
   }
 
   private void writeLocked(Inode inode, long offset, byte[] data) {
+    k.races.hit(
+        RacePoint.WRITE_START, "write " + inode + " at " + offset + " length " + data.length);
     int done = 0;
     while (done < data.length) {
       long pos = offset + done;

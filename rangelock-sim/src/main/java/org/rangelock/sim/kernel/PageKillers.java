@@ -36,6 +36,7 @@ public final class PageKillers {
     long old = inode.size;
     long from = Math.min(old, newSize) / PAGE * PAGE;
     try (Held h = k.exclusion.enter(Op.TRUNCATE, inode, from, Long.MAX_VALUE)) {
+      k.races.hit(RacePoint.KILL_START, "truncate " + inode + " to " + newSize);
       old = inode.size;
       if (newSize >= old) {
         k.fs.extendSize(inode, newSize);
@@ -68,6 +69,7 @@ public final class PageKillers {
     long from = offset / PAGE * PAGE;
     long to = pagesUp(offset + length) * PAGE;
     try (Held h = k.exclusion.enter(Op.PUNCH, inode, from, to)) {
+      k.races.hit(RacePoint.KILL_START, "punch " + inode + " at " + offset + " length " + length);
       long end = Math.min(offset + length, inode.size);
       if (offset >= end) {
         return;

@@ -16,6 +16,8 @@ public enum RacePoint {
   READPAGE_AFTER_LOOKUP,
   /** Buffered read has the page, before copying out. */
   READ_BEFORE_COPY,
+  /** Buffered write entered (its lock held), before the first page lookup. */
+  WRITE_START,
   /** Buffered write has the page, before copying in. */
   WRITE_BEFORE_COPY,
   /** Direct IO flushed and invalidated the cache (if the strategy does), before the disk IO. */
@@ -26,6 +28,8 @@ public enum RacePoint {
   WRITEBACK_BEFORE_LOOKUP,
   /** Writeback knows the block, before the device write. */
   WRITEBACK_BEFORE_IO,
+  /** A page killer entered (its lock held), before it changes anything. */
+  KILL_START,
   /** A page killer set the new size or decided its range, before unmapping. */
   KILL_BEFORE_UNMAP,
   /** A page killer unmapped and truncated the cache, before freeing blocks. */

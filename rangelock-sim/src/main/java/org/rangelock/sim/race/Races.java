@@ -20,9 +20,10 @@ import java.util.concurrent.locks.LockSupport;
  * yields or parks for a random time drawn from a generator seeded by the trial seed and the
  * thread's role, so a seed reproduces each thread's choices (the interleaving still depends on the
  * machine's timing). <b>Directed gates</b>: {@link #pauseAt} parks a role at the n-th hit of a
- * point until another role signals (every hit signals {@code "role:POINT"}, every finished role
- * signals {@code "role:done"}), or until a timeout: a strategy that excludes correctly keeps the
- * other role blocked, the timeout expires, and the run goes on in the safe order.
+ * point until another role signals (every hit signals {@code "role:POINT"} and {@code
+ * "role:POINT#n"}, every finished role signals {@code "role:done"}), or until a timeout: a strategy
+ * that excludes correctly keeps the other role blocked, the timeout expires, and the run goes on in
+ * the safe order.
  *
  * <p>Thread-safety: every method may be called from any thread. The trace keeps the last {@link
  * #TRACE_LIMIT} events.
@@ -105,6 +106,7 @@ public final class Races {
     log(point + " " + detail);
     int n = hits.computeIfAbsent(who + ":" + point, k -> new AtomicInteger()).incrementAndGet();
     signal(who + ":" + point);
+    signal(who + ":" + point + "#" + n);
     for (Gate g : gates) {
       if (g.role.equals(who) && g.point == point && g.occurrence == n) {
         log("paused at " + point + " until " + g.until);
