@@ -66,6 +66,12 @@ public final class CaseRunner {
 
   /** One trial; {@code arrange} sets up the race control after the case's set-up. */
   public static List<Violation> trial(Strategy s, Case c, long seed, Consumer<Races> arrange) {
+    return trial(s, c, seed, arrange, WATCHDOG_MILLIS);
+  }
+
+  /** As {@link #trial(Strategy, Case, long, Consumer)} with a watchdog bound of its own. */
+  static List<Violation> trial(
+      Strategy s, Case c, long seed, Consumer<Races> arrange, long watchdogMillis) {
     Races races = new Races(seed);
     Kernel k = new Kernel(s.create(), races, 256);
     World w = new World(k);
@@ -110,7 +116,7 @@ public final class CaseRunner {
       t.start();
     }
     start.countDown();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WATCHDOG_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watchdogMillis);
     List<Thread> stuck = new ArrayList<>();
     for (Thread t : threads) {
       try {
@@ -127,7 +133,7 @@ public final class CaseRunner {
     if (!stuck.isEmpty()) {
       StringBuilder b = new StringBuilder();
       for (Thread t : stuck) {
-        b.append(t.getName()).append(" stuck past ").append(WATCHDOG_MILLIS).append(" ms:");
+        b.append(t.getName()).append(" stuck past ").append(watchdogMillis).append(" ms:");
         for (StackTraceElement e : t.getStackTrace()) {
           b.append("\n    at ").append(e);
         }

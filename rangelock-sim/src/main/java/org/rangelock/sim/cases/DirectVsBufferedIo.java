@@ -81,7 +81,15 @@ final class DirectVsBufferedIo implements Case {
         new Window(
             "buffered read fills the cache from the old block during the direct write",
             r ->
-                r.pauseAt("read", RacePoint.READPAGE_AFTER_LOOKUP, 1, "direct:done", Windows.WAIT)),
+                r.pauseAt(
+                        "direct",
+                        RacePoint.DIRECT_BEFORE_IO,
+                        1,
+                        "read:READPAGE_AFTER_LOOKUP#1",
+                        Windows.WAIT)
+                    .pauseAt(
+                        "read", RacePoint.READPAGE_AFTER_LOOKUP, 1, "direct:done", Windows.WAIT)
+                    .pauseAt("write", RacePoint.WRITE_START, 1, "direct:done", Windows.WAIT)),
         new Window(
             "buffered write dirties the page between the direct write's invalidation and its IO",
             r ->

@@ -81,6 +81,13 @@ final class FaultVsBufferedIo implements Case {
                         "fault", RacePoint.FAULT_BEFORE_READPAGE, 1, "write:done", Windows.WAIT)),
         new Window(
             "fault maps the page the write created before it is uptodate",
-            r -> r.pauseAt("write", RacePoint.WRITE_BEFORE_COPY, 1, "fault:done", Windows.WAIT)));
+            r ->
+                r.pauseAt(
+                        "fault",
+                        RacePoint.FAULT_START,
+                        1,
+                        "write:WRITE_BEFORE_COPY#1",
+                        Windows.WAIT)
+                    .pauseAt("write", RacePoint.WRITE_BEFORE_COPY, 1, "fault:done", Windows.WAIT)));
   }
 }

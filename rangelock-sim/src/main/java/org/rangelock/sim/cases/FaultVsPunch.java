@@ -101,6 +101,8 @@ final class FaultVsPunch implements Case {
                         "fault:READPAGE_AFTER_LOOKUP#1",
                         Windows.WAIT)
                     .pauseAt(
-                        "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)));
+                        "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)
+                    // Keep the second page's fault out of the way: this window is about the first.
+                    .pauseAt("fault", RacePoint.FAULT_START, 2, "punch:done", Windows.WAIT)));
   }
 }

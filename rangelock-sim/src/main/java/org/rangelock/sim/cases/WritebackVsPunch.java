@@ -107,7 +107,8 @@ final class WritebackVsPunch implements Case {
                         "writeback:WRITEBACK_BEFORE_IO#1",
                         Windows.WAIT)
                     .pauseAt(
-                        "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "punch:done", Windows.WAIT)),
+                        "writeback", RacePoint.WRITEBACK_BEFORE_IO, 1, "punch:done", Windows.WAIT)
+                    .pauseAt("fault", RacePoint.FAULT_START, 1, "punch:done", Windows.WAIT)),
         new Window(
             "a store refaults the old block while the punch is between cache and blocks",
             r ->

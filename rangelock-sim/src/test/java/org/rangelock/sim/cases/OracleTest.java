@@ -1,0 +1,166 @@
+package org.rangelock.sim.cases;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.rangelock.sim.exclusion.Strategy;
+import org.rangelock.sim.kernel.Kernel;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.Violation;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * Each case's oracle, and the runner's watchdog, on hand-built broken states: the state a race
+ * leaves behind, made directly, must be reported. (The kernel-level oracles have theirs in {@code
+ * KernelOracleTest}.)
+ */
+class OracleTest {
+  private static World world() {
+    return new World(new Kernel(Strategy.RANGE_LOCK.create(), new Races(1), 64));
+  }
+
+  private static void assertReported(World w, ViolationKind kind) {
+    List<Violation> v = w.races.violations();
+    assertTrue(v.stream().anyMatch(x -> x.kind() == kind), "expected " + kind + " in " + v);
+  }
+
+  @Test
+  void punchThatLeftTheOldDataIsAResurrection() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(1);
+    c.setUp(w);
+    w.loadPage(w.shared, 1); // old data mapped, and no punch ever happened
+    c.check(w);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+  }
+
+  @Test
+  void truncateThatLeftMappingsIsCaughtAsNoSigbusAndStaleMapping() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(2);
+    c.setUp(w);
+    w.loadPage(w.shared, 3);
+    w.loadPage(w.priv, 3);
+    // Shrink i_size without unmapping or truncating the cache: what a lost race leaves.
+    w.k.killers.truncate(w.file, 4L * PAGE); // no-op, exercises the path
+    TestAccess.setSize(w, FaultVsTruncate.NEW_SIZE);
+    c.check(w);
+    assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
+    Oracles.ptesAreLive(w.k, w.mm);
+    assertReported(w, ViolationKind.STALE_MAPPING);
+  }
+
+  @Test
+  void directWriteHiddenByAStaleCacheIsStaleData() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(3);
+    c.setUp(w);
+    c.check(w); // the direct write never happened: old data everywhere
+    assertReported(w, ViolationKind.STALE_DATA);
+  }
+
+  @Test
+  void missingBufferedWriteIsALostWrite() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(4);
+    c.setUp(w);
+    c.check(w);
+    assertReported(w, ViolationKind.LOST_WRITE);
+  }
+
+  @Test
+  void truncatedDataComingBackIsAResurrection() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(5);
+    c.setUp(w);
+    w.k.writeback.fsync(w.file);
+    TestAccess.setSize(w, PAGE); // size shrunk, blocks kept: what a racing writeback leaves
+    Oracles.always(w.k);
+    assertReported(w, ViolationKind.WRITEBACK_PAST_EOF);
+    c.check(w);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+  }
+
+  @Test
+  void otherFilesDataOverwrittenIsReported() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(6);
+    c.setUp(w);
+    w.k.io.write(w.other, 0, World.page(0x55, 0)); // not what the case's punch role writes
+    c.check(w);
+    assertReported(w, ViolationKind.BLOCK_OF_OTHER_FILE);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+  }
+
+  @Test
+  void olderDirtyPageWrittenOverDirectDataIsALostWrite() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(7);
+    c.setUp(w);
+    w.k.direct.write(w.file, PAGE, World.page(DirectVsBufferedIo.DIRECT, 1));
+    // A dirty page of the old data, as if the cache had not been invalidated.
+    TestAccess.dirtyStalePage(w, 1, World.page(DirectVsBufferedIo.OLD, 1));
+    c.check(w);
+    assertReported(w, ViolationKind.STALE_DATA);
+    assertReported(w, ViolationKind.LOST_WRITE);
+  }
+
+  @Test
+  void watchdogReportsAStuckRoleAndACrashIsReported() {
+    CountDownLatch never = new CountDownLatch(1);
+    Case stuck =
+        new Case() {
+          @Override
+          public int number() {
+            return 99;
+          }
+
+          @Override
+          public String title() {
+            return "stuck";
+          }
+
+          @Override
+          public void setUp(World w) {}
+
+          @Override
+          public List<Role> roles(World w) {
+            return List.of(
+                new Role(
+                    "sleeper",
+                    () -> {
+                      try {
+                        never.await();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }),
+                new Role(
+                    "thrower",
+                    () -> {
+                      throw new IllegalStateException("boom");
+                    }));
+          }
+
+          @Override
+          public void check(World w) {}
+
+          @Override
+          public List<Window> windows() {
+            return List.of();
+          }
+        };
+    List<Violation> v = CaseRunner.trial(Strategy.NONE, stuck, 1, r -> {}, 500);
+    never.countDown();
+    assertTrue(v.stream().anyMatch(x -> x.kind() == ViolationKind.DEADLOCK), v.toString());
+    assertTrue(
+        v.stream().anyMatch(x -> x.kind() == ViolationKind.CRASH && x.detail().contains("boom")),
+        v.toString());
+    assertTrue(
+        v.stream().anyMatch(x -> x.detail().contains("sleeper") && x.detail().contains("await")),
+        "stack of the stuck thread: " + v);
+  }
+}
