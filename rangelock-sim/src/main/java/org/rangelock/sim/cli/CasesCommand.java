@@ -18,7 +18,7 @@ import org.rangelock.sim.race.Violation;
  * needs one strategy and one case).
  */
 final class CasesCommand {
-  static final int DEFAULT_TRIALS = 150;
+  static final int DEFAULT_TRIALS = 100;
 
   private CasesCommand() {}
 

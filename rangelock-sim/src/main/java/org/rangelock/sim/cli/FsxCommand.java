@@ -12,6 +12,9 @@ final class FsxCommand {
     } catch (IllegalArgumentException e) {
       System.err.println("fsx: " + e.getMessage());
       return 2;
+    } catch (java.nio.file.NoSuchFileException e) {
+      System.err.println("fsx: no such file: " + e.getFile());
+      return 2;
     }
   }
 }
