@@ -14,25 +14,14 @@ import org.rangelock.sim.race.ViolationKind;
  * page written over the direct data is a violation); and the direct read must have seen the
  * completed buffered write.
  */
-final class DirectVsBufferedIo implements Case {
+final class DirectVsBufferedIo extends BaseCase {
   static final int OLD = 0xA7;
   static final int DIRECT = 0xD7;
   static final byte[] SMALL = {0x77, 0x77, 0x77, 0x77};
   static final int AT = 100;
 
-  @Override
-  public int number() {
-    return 7;
-  }
-
-  @Override
-  public String title() {
-    return "direct IO vs buffered IO";
-  }
-
-  @Override
-  public void setUp(World w) {
-    w.populate(OLD, World.PAGES);
+  DirectVsBufferedIo() {
+    super(7, "direct IO vs buffered IO", OLD);
   }
 
   @Override

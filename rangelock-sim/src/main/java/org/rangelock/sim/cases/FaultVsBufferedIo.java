@@ -12,23 +12,12 @@ import org.rangelock.sim.race.ViolationKind;
  * afterwards page 1 must hold the written data everywhere; and no PTE may ever map a page that is
  * not uptodate (checked as it happens).
  */
-final class FaultVsBufferedIo implements Case {
+final class FaultVsBufferedIo extends BaseCase {
   static final int OLD = 0xA4;
   static final int NEW = 0xB4;
 
-  @Override
-  public int number() {
-    return 4;
-  }
-
-  @Override
-  public String title() {
-    return "mmap fault vs buffered IO";
-  }
-
-  @Override
-  public void setUp(World w) {
-    w.populate(OLD, World.PAGES);
+  FaultVsBufferedIo() {
+    super(4, "mmap fault vs buffered IO", OLD);
   }
 
   @Override

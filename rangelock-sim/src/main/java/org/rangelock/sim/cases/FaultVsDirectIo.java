@@ -13,24 +13,13 @@ import org.rangelock.sim.race.ViolationKind;
  * the store on top (the two serial orders), and the cache, the mapping and the disk after fsync
  * must agree.
  */
-final class FaultVsDirectIo implements Case {
+final class FaultVsDirectIo extends BaseCase {
   static final int OLD = 0xA3;
   static final int DIRECT = 0xD3;
   static final byte[] STORE = {0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A};
 
-  @Override
-  public int number() {
-    return 3;
-  }
-
-  @Override
-  public String title() {
-    return "mmap fault vs direct IO";
-  }
-
-  @Override
-  public void setUp(World w) {
-    w.populate(OLD, World.PAGES);
+  FaultVsDirectIo() {
+    super(3, "mmap fault vs direct IO", OLD);
   }
 
   static byte[] directData() {

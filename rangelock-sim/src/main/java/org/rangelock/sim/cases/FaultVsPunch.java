@@ -12,23 +12,12 @@ import org.rangelock.sim.race.ViolationKind;
  * blocks. The faulting thread only reads, so afterwards the range must read zeros everywhere: in
  * the cache, through the mapping, and on disk.
  */
-final class FaultVsPunch implements Case {
+final class FaultVsPunch extends BaseCase {
   static final int TAG = 0xA1;
   static final int OTHER = 0x0E;
 
-  @Override
-  public int number() {
-    return 1;
-  }
-
-  @Override
-  public String title() {
-    return "mmap fault vs hole punch";
-  }
-
-  @Override
-  public void setUp(World w) {
-    w.populate(TAG, World.PAGES);
+  FaultVsPunch() {
+    super(1, "mmap fault vs hole punch", TAG);
   }
 
   @Override
@@ -46,9 +35,7 @@ final class FaultVsPunch implements Case {
             "punch",
             () -> {
               w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.k.io.write(w.other, 0, World.page(OTHER, 0));
-              w.k.io.write(w.other, PAGE, World.page(OTHER, 1));
-              w.k.writeback.fsync(w.other);
+              w.reuseFreedBlocks(OTHER);
             }));
   }
 

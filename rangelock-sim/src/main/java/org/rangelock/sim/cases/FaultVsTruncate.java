@@ -16,23 +16,17 @@ import org.rangelock.sim.race.ViolationKind;
  * to pages 2 and up must raise SIGBUS through both mappings, no PTE may map them, and the tail of
  * page 1 past EOF must read zero.
  */
-final class FaultVsTruncate implements Case {
+final class FaultVsTruncate extends BaseCase {
   static final int TAG = 0xA2;
   static final long NEW_SIZE = PAGE + PAGE / 2;
 
-  @Override
-  public int number() {
-    return 2;
-  }
-
-  @Override
-  public String title() {
-    return "mmap fault vs truncate";
+  FaultVsTruncate() {
+    super(2, "mmap fault vs truncate", TAG);
   }
 
   @Override
   public void setUp(World w) {
-    w.populate(TAG, World.PAGES);
+    super.setUp(w);
     w.k.mmu.store(w.mm, w.priv.address(2L * PAGE), new byte[] {1, 2, 3}, 0, 3); // a COW page
   }
 

@@ -70,6 +70,16 @@ public final class World {
     k.reclaim.shrink(file);
   }
 
+  /**
+   * The second file writes two pages of {@code tag} and syncs them: the blocks a killer just freed
+   * are handed out first, so a stale write into them lands in this file's data.
+   */
+  void reuseFreedBlocks(int tag) {
+    k.io.write(other, 0, page(tag, 0));
+    k.io.write(other, PAGE, page(tag, 1));
+    k.writeback.fsync(other);
+  }
+
   /** Page {@code index} read through the buffered path (zeros past EOF). */
   public byte[] cachedPage(Inode inode, int index) {
     byte[] got = k.io.read(inode, (long) index * PAGE, PAGE);

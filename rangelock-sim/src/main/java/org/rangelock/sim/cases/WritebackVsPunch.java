@@ -14,25 +14,19 @@ import org.rangelock.sim.race.ViolationKind;
  * after the punch), page 2 zeros, in the cache and on disk after fsync: the old data coming back is
  * a resurrection.
  */
-final class WritebackVsPunch implements Case {
+final class WritebackVsPunch extends BaseCase {
   static final int OLD = 0xA6;
   static final int DIRTY = 0xC6;
   static final int OTHER = 0x0E;
   static final byte[] STORE = {0x66, 0x66, 0x66, 0x66};
 
-  @Override
-  public int number() {
-    return 6;
-  }
-
-  @Override
-  public String title() {
-    return "writeback vs hole punch";
+  WritebackVsPunch() {
+    super(6, "writeback vs hole punch", OLD);
   }
 
   @Override
   public void setUp(World w) {
-    w.populate(OLD, World.PAGES);
+    super.setUp(w);
     w.k.io.write(w.file, PAGE, World.page(DIRTY, 1));
     w.k.io.write(w.file, 2L * PAGE, World.page(DIRTY, 2));
   }
@@ -50,9 +44,7 @@ final class WritebackVsPunch implements Case {
             "punch",
             () -> {
               w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.k.io.write(w.other, 0, World.page(OTHER, 0));
-              w.k.io.write(w.other, PAGE, World.page(OTHER, 1));
-              w.k.writeback.fsync(w.other);
+              w.reuseFreedBlocks(OTHER);
             }),
         new Role(
             "fault", () -> w.k.mmu.store(w.mm, w.shared.address(PAGE), STORE, 0, STORE.length)));

@@ -12,24 +12,18 @@ import org.rangelock.sim.race.ViolationKind;
  * must never write into a block the truncate freed (caught as it happens), leave no written block
  * past EOF, and when the file is extended again the range must read zeros.
  */
-final class WritebackVsTruncate implements Case {
+final class WritebackVsTruncate extends BaseCase {
   static final int OLD = 0xA5;
   static final int DIRTY = 0xC5;
   static final int OTHER = 0x0E;
 
-  @Override
-  public int number() {
-    return 5;
-  }
-
-  @Override
-  public String title() {
-    return "writeback vs truncate";
+  WritebackVsTruncate() {
+    super(5, "writeback vs truncate", OLD);
   }
 
   @Override
   public void setUp(World w) {
-    w.populate(OLD, World.PAGES);
+    super.setUp(w);
     w.k.io.write(w.file, 2L * PAGE, World.page(DIRTY, 2));
     w.k.io.write(w.file, 3L * PAGE, World.page(DIRTY, 3));
   }
@@ -42,9 +36,7 @@ final class WritebackVsTruncate implements Case {
             "truncate",
             () -> {
               w.k.killers.truncate(w.file, PAGE);
-              w.k.io.write(w.other, 0, World.page(OTHER, 0));
-              w.k.io.write(w.other, PAGE, World.page(OTHER, 1));
-              w.k.writeback.fsync(w.other);
+              w.reuseFreedBlocks(OTHER);
             }));
   }
 
