@@ -105,6 +105,7 @@ public final class Report {
     Path waitlog = tmp.resolve("waits.csv");
     List<Run> runs = plan(full);
     Instant began = Instant.now();
+    String loadBefore = loadAverage();
     List<Cell> cells = new ArrayList<>();
     List<String> jsons = new ArrayList<>();
     int n = 0;
@@ -158,6 +159,7 @@ public final class Report {
       }
     }
     Duration took = Duration.between(began, Instant.now());
+    String load = "before " + loadBefore + ", after " + loadAverage();
     Files.writeString(
         out.resolve("results.json"),
         "[\n" + String.join(",\n", jsons) + "\n]\n",
@@ -170,7 +172,7 @@ public final class Report {
         StandardCharsets.UTF_8);
     Files.writeString(
         out.resolve("results.md"),
-        markdown(cells, waits, full ? "full" : smoke ? "smoke" : "quick", took),
+        markdown(cells, waits, full ? "full" : smoke ? "smoke" : "quick", took, load),
         StandardCharsets.UTF_8);
     charts(cells, waits, out);
     System.out.println(
@@ -277,7 +279,7 @@ public final class Report {
   }
 
   private static String markdown(
-      List<Cell> cells, List<String> waits, String profile, Duration took) {
+      List<Cell> cells, List<String> waits, String profile, Duration took, String load) {
     boolean full = profile.equals("full");
     StringBuilder sb = new StringBuilder();
     sb.append("# rangelock-bench report (").append(profile).append(")\n\n");
@@ -303,6 +305,9 @@ public final class Report {
         .append("; whole suite took ")
         .append(took.toSeconds())
         .append(" s\n");
+    sb.append("- Load average (1, 5, 15 min; other people's builds share this machine): ")
+        .append(load)
+        .append('\n');
     sb.append(
         "- With 2 CPUs, more than 2 threads measures oversubscription, not many-core scaling."
             + " Numbers from one short run on a shared machine are noisy: read ratios, not"
@@ -335,7 +340,11 @@ public final class Report {
       if (any.impl.equals("floor")) {
         sb.append(
             String.format(
-                Locale.ROOT, "| floor (2 CAS, one line) | %s | %s |%n", any.unit, fmt(any.score)));
+                Locale.ROOT,
+                "| floor (2 CAS, one line) | %s | %s |%s%n",
+                any.unit,
+                fmt(any.score),
+                " |".repeat(ALL.size() - 1)));
         continue;
       }
       Cell r = m.get(ref(any.group));
@@ -396,6 +405,15 @@ public final class Report {
         .append("![page killer wait p99](killer-wait-p99.png)\n\n")
         .append("![page killer wait max](killer-wait-max.png)\n");
     return sb.toString();
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
   }
 
   private static String fmt(double v) {
