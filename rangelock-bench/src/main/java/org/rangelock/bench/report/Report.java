@@ -268,10 +268,30 @@ public final class Report {
         unit,
         unit.startsWith("ops/"),
         impl,
-        p.getScore(),
+        median(rr),
         p.getScoreError(),
         bytes,
         r.threads);
+  }
+
+  /**
+   * The median of the measurement iterations (of all forks): one iteration disturbed by another
+   * process on this shared 2-CPU machine moves it less than it moves JMH's mean, which is in
+   * results.json.
+   */
+  private static double median(RunResult rr) {
+    List<Double> xs = new ArrayList<>();
+    for (org.openjdk.jmh.results.BenchmarkResult br : rr.getBenchmarkResults()) {
+      for (org.openjdk.jmh.results.IterationResult ir : br.getIterationResults()) {
+        xs.add(ir.getPrimaryResult().getScore());
+      }
+    }
+    if (xs.isEmpty()) {
+      return rr.getPrimaryResult().getScore();
+    }
+    xs.sort(null);
+    int n = xs.size();
+    return n % 2 == 1 ? xs.get(n / 2) : (xs.get(n / 2 - 1) + xs.get(n / 2)) / 2;
   }
 
   private static String ref(String group) {
@@ -313,14 +333,19 @@ public final class Report {
             + " Numbers from one short run on a shared machine are noisy: read ratios, not"
             + " digits.\n");
     sb.append(
-        "- Each cell: score (ratio = score / rangelock's score in the same row; the reference is"
+        "- Each cell: the median of the measurement iterations (JMH's mean and error are in"
+            + " results.json), then (ratio = score / rangelock's score in the same row; the reference is"
             + " `rangelock-rw`, and `rangelock-mapping` in the two mixes, which use mapping modes)."
             + " For ns/op lower is better, so a ratio above 1 is slower than rangelock; for"
             + " ops/us higher is better, so a ratio above 1 is faster.\n");
     sb.append(
         "- `kogan-list-spin` differs from `kogan-list` only in how it waits, so it is left out of"
             + " the one-thread rows, and of 8 threads on overlapping ranges (pure spinning with 4x"
-            + " more threads than CPUs).\n\n");
+            + " more threads than CPUs).\n");
+    sb.append(
+        "- Noise gauge: in the reader/writer rows `rangelock-rw` and `rangelock-mapping` run the"
+            + " same code (one mode pair each), so their ratio would be 1.00 on a quiet machine;"
+            + " how far it is from 1 shows how far to trust the other ratios in that row.\n\n");
     Map<String, Map<String, Cell>> rows = new LinkedHashMap<>();
     for (Cell c : cells) {
       rows.computeIfAbsent(c.workload, k -> new LinkedHashMap<>()).put(c.impl, c);
