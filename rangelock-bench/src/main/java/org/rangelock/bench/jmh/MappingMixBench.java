@@ -1,0 +1,134 @@
+package org.rangelock.bench.jmh;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.Blackhole;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+import org.rangelock.MappingMode;
+
+/**
+ * The mapping mix: page faults on random pages of a large file (FAULT, or shared), and every {@code
+ * k}-th operation of each thread a page killer (INVALIDATE, or exclusive): alternately a punch of
+ * 16 pages and a truncate to the end of the address space. Throughput is ops/us of all threads; the
+ * killer's wait (request to grant) is recorded in the measurement iterations, and its maximum and
+ * 99th percentile are printed and, if the system property {@code rangelock.bench.waitlog} names a
+ * file, appended to it as {@code impl,k,threads,samples,p99Us, maxUs} (the report reads it).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+public class MappingMixBench {
+  /** Pages in the file: 64 MiB. */
+  static final int FILE_PAGES = 16384;
+
+  @Param({"100", "1000"})
+  public int k;
+
+  static final ConcurrentLinkedQueue<long[]> SAMPLES = new ConcurrentLinkedQueue<>();
+  static final AtomicInteger DONE = new AtomicInteger();
+
+  /** Per-thread killer wait samples (ns), measurement iterations only. */
+  @State(Scope.Thread)
+  public static class Waits {
+    long[] ns = new long[1024];
+    int n;
+    boolean measuring;
+    int ops;
+
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams ip) {
+      measuring = ip.getType() == IterationType.MEASUREMENT;
+    }
+
+    void record(long w) {
+      if (!measuring) {
+        return;
+      }
+      if (n == ns.length) {
+        ns = Arrays.copyOf(ns, n * 2);
+      }
+      ns[n++] = w;
+    }
+
+    @TearDown(Level.Trial)
+    public void trial(BenchmarkParams bp, MappingMixBench b, Impl impl) {
+      SAMPLES.add(Arrays.copyOf(ns, n));
+      if (DONE.incrementAndGet() == bp.getThreads()) {
+        report(impl.impl, b.k, bp.getThreads());
+        SAMPLES.clear();
+        DONE.set(0);
+      }
+    }
+  }
+
+  @Benchmark
+  public void mix(Impl s, Rnd t, Waits w) {
+    if (++w.ops % k != 0) {
+      long p = t.next(FILE_PAGES);
+      Object h = s.lock.lock(p * Impl.PAGE, (p + 1) * Impl.PAGE, MappingMode.FAULT, true);
+      Blackhole.consumeCPU(20); // install the page
+      s.lock.unlock(h);
+      return;
+    }
+    long start;
+    long end;
+    if ((w.ops / k & 1) == 0) {
+      long p = t.next(FILE_PAGES - 16);
+      start = p * Impl.PAGE;
+      end = (p + 16) * Impl.PAGE;
+    } else {
+      start = (FILE_PAGES - 1 - t.next(FILE_PAGES / 8)) * Impl.PAGE;
+      end = Long.MAX_VALUE;
+    }
+    long t0 = System.nanoTime();
+    Object h = s.lock.lock(start, end, MappingMode.INVALIDATE, false);
+    w.record(System.nanoTime() - t0);
+    Blackhole.consumeCPU(200); // unmap and drop the pages
+    s.lock.unlock(h);
+  }
+
+  static void report(String impl, int k, int threads) {
+    long[] all = SAMPLES.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+    if (all.length == 0) {
+      return;
+    }
+    double p99 = all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.99) - 1)] / 1e3;
+    double max = all[all.length - 1] / 1e3;
+    String line =
+        String.format(Locale.ROOT, "%s,%d,%d,%d,%.1f,%.1f", impl, k, threads, all.length, p99, max);
+    System.out.println("\nkiller wait (impl,k,threads,samples,p99Us,maxUs): " + line);
+    String file = System.getProperty("rangelock.bench.waitlog");
+    if (file != null) {
+      try {
+        Files.writeString(
+            Path.of(file),
+            line + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+}
