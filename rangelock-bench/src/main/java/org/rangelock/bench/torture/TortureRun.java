@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -530,13 +531,19 @@ final class TortureRun<M extends Enum<M>> {
     }
   }
 
-  /** Closes h in this thread and in another at once: exactly one close must succeed. */
+  /**
+   * Closes h in this thread and in another at once: exactly one close must succeed. The two meet
+   * first (each blocks until the other is there, then the closer spins a little so that the two
+   * closes really overlap). No unbounded spin or yield loop: in a virtual run a thread that yields
+   * in a loop waiting for another virtual thread can keep its carrier's queue busy and starve the
+   * threads woken from outside it (timers, unparks from platform threads), the very thread it waits
+   * for included.
+   */
   private void closeRacing(RangeHandle<M> h) {
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicBoolean ready =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean();
+    CountDownLatch ready = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
     Runnable close =
         () -> {
           try {
@@ -551,19 +558,16 @@ final class TortureRun<M extends Enum<M>> {
     CompletableFuture<Void> other =
         CompletableFuture.runAsync(
             () -> {
-              ready.set(true);
-              while (!go.get()) {
-                // Not onSpinWait: virtual closers spinning on every carrier would starve the
-                // workers that are to set go.
-                Thread.yield();
+              ready.countDown();
+              for (int i = 0; i < 10_000 && go.getCount() != 0; i++) {
+                Thread.onSpinWait();
               }
+              awaitUninterruptibly(go);
               close.run();
             },
             closers);
-    while (!ready.get()) {
-      Thread.yield();
-    }
-    go.set(true);
+    awaitUninterruptibly(ready);
+    go.countDown();
     close.run();
     awaitUninterruptibly(other);
     racingCloses.increment();
@@ -577,6 +581,21 @@ final class TortureRun<M extends Enum<M>> {
               + " succeeded, "
               + refused.get()
               + " threw IllegalStateException (want 1 and 1)");
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
