@@ -34,9 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  *       is granted.
  *   <li><b>Self-deadlock detection.</b> A thread that would wait (in {@link #acquire}, {@link
  *       #acquireInterruptibly} or a timed {@link #tryAcquire(Range, Enum, Duration)}) for a hold
- *       that it acquired itself and still holds, in a conflicting mode on an overlapping range,
- *       gets an {@link IllegalStateException} naming that hold instead of hanging, and the lock is
- *       left as it was. This is on by default; switch it off with {@link
+ *       that it acquired itself with a blocking or try call and still holds (holds granted through
+ *       {@link #acquireAsync} belong to no thread and are not counted), in a conflicting mode on an
+ *       overlapping range, gets an {@link IllegalStateException} naming that hold instead of
+ *       hanging, and the lock is left as it was. This is on by default; switch it off with {@link
  *       Builder#failOnSelfDeadlock(boolean)} when handles are handed to other threads to close.
  *       Only the direct case is detected: a thread that holds {@code SHARED [0,10)} and asks for
  *       {@code SHARED [8,9)} behind another thread's waiting {@code EXCLUSIVE [5,15)} waits
@@ -414,11 +415,11 @@ public final class RangeLock<M extends Enum<M>> {
     Zone[] locked = new Zone[zoneCount];
     try {
       for (int z = 0; z < zoneCount; z++) {
-        Zone zone = (Zone) ZONES.getAcquire(zones, z);
-        if (zone != null) {
-          zone.lock();
-          locked[n++] = zone;
-        }
+        // Every zone, created if need be: skipping an absent one would let a request enter it
+        // while later zones are still being locked, and the picture would not be consistent.
+        Zone zone = zone(z);
+        zone.lock();
+        locked[n++] = zone;
       }
       for (int i = 0; i < n; i++) {
         collect(locked[i].root, locked[i].index, all);
