@@ -14,8 +14,9 @@ import org.rangelock.sim.race.Violation;
  * {@code cases}: the seven-case report. Options: {@code --trials N} (per cell, default {@value
  * #DEFAULT_TRIALS}), {@code --seed S}, {@code --strategy NAME} (repeatable), {@code --case N}
  * (repeatable), {@code --trace} (print each cell's first violation with its trace), {@code --json
- * FILE}, {@code --replay SEED} (run one trial with that trial seed, print its violations and trace;
- * needs one strategy and one case).
+ * FILE}, {@code --require-clean NAME} (exit 1 if that strategy had any violation), {@code
+ * --replay SEED} (run one trial with that trial seed, print its violations and trace; needs one
+ * strategy and one case).
  */
 final class CasesCommand {
   static final int DEFAULT_TRIALS = 100;
@@ -29,7 +30,8 @@ final class CasesCommand {
     Path json = null;
     Long replay = null;
     List<Strategy> strategies = new ArrayList<>();
-    List<Case> cases = new ArrayList<>();
+        List<Case> cases = new ArrayList<>();
+    List<Strategy> mustBeClean = new ArrayList<>();
     try {
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -49,6 +51,10 @@ final class CasesCommand {
           case "--case":
             cases.add(CaseRunner.caseNumber(Integer.parseInt(value(args, ++i, a))));
             break;
+                    case "--require-clean":
+            mustBeClean.add(
+                Strategy.valueOf(value(args, ++i, a).toUpperCase().replace('-', '_')));
+            break;
           case "--trace":
             trace = true;
             break;
@@ -62,9 +68,10 @@ final class CasesCommand {
           case "--help":
             System.out.println(
                 "usage: cases [--trials N] [--seed S] [--strategy NAME]... [--case N]... [--trace]"
-                    + " [--json FILE] [--replay TRIAL_SEED]\n"
+                    + " [--json FILE] [--replay TRIAL_SEED] [--require-clean NAME]...\n"
                     + "strategies: NONE LEGACY INVALIDATE_LOCK TWO_STATE RANGE_LOCK; cases 1-7\n"
-                    + "each cell: trials with a violation / trials, and the kind of the first one");
+                    + "each cell: trials with a violation / trials, and the kind of the first one\n"
+                    + "--require-clean NAME: exit 1 if that strategy had any violation");
             return 0;
           default:
             throw new IllegalArgumentException("unknown option '" + a + "'");
@@ -121,11 +128,20 @@ final class CasesCommand {
         }
       }
     }
-    if (json != null) {
+        if (json != null) {
       Report.writeJson(cells, json);
       System.out.println("wrote " + json);
     }
-    return 0;
+    int status = 0;
+    for (Cell c : cells) {
+      if (mustBeClean.contains(c.strategy()) && c.violations() > 0) {
+        System.out.printf(
+            "FAIL: %s let case %d through (%s)%n",
+            c.strategy(), c.scenario().number(), c.firstViolation());
+        status = 1;
+      }
+    }
+    return status;
   }
 
   private static String value(String[] args, int i, String option) {

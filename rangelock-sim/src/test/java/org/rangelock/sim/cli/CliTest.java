@@ -82,6 +82,29 @@ class CliTest {
         text);
   }
 
+    @Test
+  void requireCleanFailsTheRunWhenThatStrategyLetsARaceThrough() throws Exception {
+    // NONE never flushes before a direct read, so case 7 catches it in every trial.
+    assertEquals(
+        1,
+        capture(
+            () ->
+                CasesCommand.run(
+                    new String[] {
+                      "--trials", "2", "--strategy", "NONE", "--case", "7", "--require-clean", "NONE"
+                    })));
+    assertTrue(captured[0].contains("FAIL: NONE let case 7 through"), captured[0]);
+    assertEquals(
+        0,
+        capture(
+            () ->
+                CasesCommand.run(
+                    new String[] {
+                      "--trials", "2", "--strategy", "RANGE_LOCK", "--case", "7",
+                      "--require-clean", "RANGE_LOCK"
+                    })));
+  }
+
   @Test
   void casesRejectsBadOptionsWithStatusTwoNamingTheValue() throws Exception {
     assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--case", "8"})));
