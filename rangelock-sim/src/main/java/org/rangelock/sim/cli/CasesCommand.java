@@ -14,9 +14,9 @@ import org.rangelock.sim.race.Violation;
  * {@code cases}: the seven-case report. Options: {@code --trials N} (per cell, default {@value
  * #DEFAULT_TRIALS}), {@code --seed S}, {@code --strategy NAME} (repeatable), {@code --case N}
  * (repeatable), {@code --trace} (print each cell's first violation with its trace), {@code --json
- * FILE}, {@code --require-clean NAME} (exit 1 if that strategy had any violation), {@code
- * --replay SEED} (run one trial with that trial seed, print its violations and trace; needs one
- * strategy and one case).
+ * FILE}, {@code --require-clean NAME} (exit 1 if that strategy had any violation), {@code --replay
+ * SEED} (run one trial with that trial seed, print its violations and trace; needs one strategy and
+ * one case).
  */
 final class CasesCommand {
   static final int DEFAULT_TRIALS = 100;
@@ -30,7 +30,7 @@ final class CasesCommand {
     Path json = null;
     Long replay = null;
     List<Strategy> strategies = new ArrayList<>();
-        List<Case> cases = new ArrayList<>();
+    List<Case> cases = new ArrayList<>();
     List<Strategy> mustBeClean = new ArrayList<>();
     try {
       for (int i = 0; i < args.length; i++) {
@@ -51,9 +51,8 @@ final class CasesCommand {
           case "--case":
             cases.add(CaseRunner.caseNumber(Integer.parseInt(value(args, ++i, a))));
             break;
-                    case "--require-clean":
-            mustBeClean.add(
-                Strategy.valueOf(value(args, ++i, a).toUpperCase().replace('-', '_')));
+          case "--require-clean":
+            mustBeClean.add(Strategy.valueOf(value(args, ++i, a).toUpperCase().replace('-', '_')));
             break;
           case "--trace":
             trace = true;
@@ -128,7 +127,7 @@ final class CasesCommand {
         }
       }
     }
-        if (json != null) {
+    if (json != null) {
       Report.writeJson(cells, json);
       System.out.println("wrote " + json);
     }

@@ -82,7 +82,7 @@ class CliTest {
         text);
   }
 
-    @Test
+  @Test
   void requireCleanFailsTheRunWhenThatStrategyLetsARaceThrough() throws Exception {
     // NONE never flushes before a direct read, so case 7 catches it in every trial.
     assertEquals(
@@ -91,7 +91,14 @@ class CliTest {
             () ->
                 CasesCommand.run(
                     new String[] {
-                      "--trials", "2", "--strategy", "NONE", "--case", "7", "--require-clean", "NONE"
+                      "--trials",
+                      "2",
+                      "--strategy",
+                      "NONE",
+                      "--case",
+                      "7",
+                      "--require-clean",
+                      "NONE"
                     })));
     assertTrue(captured[0].contains("FAIL: NONE let case 7 through"), captured[0]);
     assertEquals(
@@ -100,8 +107,14 @@ class CliTest {
             () ->
                 CasesCommand.run(
                     new String[] {
-                      "--trials", "2", "--strategy", "RANGE_LOCK", "--case", "7",
-                      "--require-clean", "RANGE_LOCK"
+                      "--trials",
+                      "2",
+                      "--strategy",
+                      "RANGE_LOCK",
+                      "--case",
+                      "7",
+                      "--require-clean",
+                      "RANGE_LOCK"
                     })));
   }
 
