@@ -23,7 +23,7 @@ public final class BlockDevice {
   private final Races races;
 
   BlockDevice(int count, Races races) {
-    this.blocks = new byte[count][BLOCK];
+    this.blocks = new byte[count][]; // allocated on first write: an unwritten block reads zeros
     this.owner = new int[count];
     this.races = races;
     Arrays.fill(owner, FREE);
@@ -57,7 +57,11 @@ public final class BlockDevice {
   }
 
   synchronized void read(int block, byte[] dst) {
-    System.arraycopy(blocks[block], 0, dst, 0, BLOCK);
+    if (blocks[block] == null) {
+      java.util.Arrays.fill(dst, 0, BLOCK, (byte) 0);
+    } else {
+      System.arraycopy(blocks[block], 0, dst, 0, BLOCK);
+    }
   }
 
   /**
@@ -75,6 +79,9 @@ public final class BlockDevice {
               + block
               + " owned by "
               + (owner[block] == FREE ? "nobody (free)" : "inode " + owner[block]));
+    }
+    if (blocks[block] == null) {
+      blocks[block] = new byte[BLOCK];
     }
     System.arraycopy(src, 0, blocks[block], 0, BLOCK);
   }

@@ -24,22 +24,26 @@ public final class Mmu {
 
   private final Kernel kernel;
   private final List<Cpu> cpus = new CopyOnWriteArrayList<>();
-  private final ThreadLocal<Map<Kernel, Cpu>> current = ThreadLocal.withInitial(HashMap::new);
+
+  /**
+   * Each thread's CPU on this machine. Keyed by thread in the machine (not a thread-local in the
+   * thread): a thread that outlives many machines, like a harness's worker, must not keep them
+   * alive through its TLBs.
+   */
+  private final Map<Thread, Cpu> current = new java.util.concurrent.ConcurrentHashMap<>();
 
   Mmu(Kernel kernel) {
     this.kernel = kernel;
   }
 
   private Cpu cpu() {
-    return current
-        .get()
-        .computeIfAbsent(
-            kernel,
-            k -> {
-              Cpu c = new Cpu();
-              cpus.add(c);
-              return c;
-            });
+    return current.computeIfAbsent(
+        Thread.currentThread(),
+        t -> {
+          Cpu c = new Cpu();
+          cpus.add(c);
+          return c;
+        });
   }
 
   private static long key(AddressSpace mm, long vpn) {

@@ -1,0 +1,43 @@
+package org.rangelock.bench.jcstress;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.I_Result;
+import org.rangelock.sim.cases.Scenario;
+import org.rangelock.sim.exclusion.Strategy;
+
+/**
+ * Case 5 of the simulator (writeback vs truncate) with jcstress's two actors as its two roles, and
+ * the case's oracles as the arbiter. Under {@code RANGE_LOCK} no interleaving jcstress produces
+ * breaks the invariants (a violation is FORBIDDEN).
+ */
+@JCStressTest
+@Description("Sim case 5, writeback vs truncate, under RANGE_LOCK")
+@Outcome(id = "0", expect = Expect.ACCEPTABLE, desc = "No invariant broken")
+@Outcome(id = "1", expect = Expect.FORBIDDEN, desc = "The case's oracle found a violation")
+public class SimWritebackVsTruncateRangeLockTest {
+  @State
+  public static class S {
+    final Scenario scenario = Scenario.of(Strategy.RANGE_LOCK, 5);
+  }
+
+  @Actor
+  public void first(S s) {
+    s.scenario.role(0);
+  }
+
+  @Actor
+  public void second(S s) {
+    s.scenario.role(1);
+  }
+
+  @Arbiter
+  public void check(S s, I_Result r) {
+    r.r1 = s.scenario.check().isEmpty() ? 0 : 1;
+  }
+}
