@@ -75,12 +75,14 @@ public final class RangeLock<M extends Enum<M>> {
    * Implementation notes.
    *
    * Structure. The address space is cut into granules of 2^granuleShift bytes, and granule g
-   * belongs to zone (g mod zoneCount). A request registers in every zone that one of its granules
-   * belongs to: one zone for the usual page-sized or IO-sized range, all zones for Range.from or
-   * any range longer than zoneCount granules. Each zone is a small mutex (an AQS, spun on briefly
-   * before queueing) guarding a treap of the requests registered in it, ordered by (start, seq)
-   * and augmented with the maximum end in each subtree, so that the requests overlapping a range
-   * are found in O(log n + k). Threads working on ranges of different zones share no written
+   * belongs to zone (spread(g) mod zoneCount), spread(g) being g plus its higher base-zoneCount
+   * digits taken as whole numbers (see spread(): with plain g mod zoneCount, workers a power-of-two
+   * stride apart shared zones). A request registers in the circular run of zones from its first
+   * granule's to its last granule's: one zone for the usual page-sized or IO-sized range, all zones
+   * for Range.from or any range longer than zoneCount granules. Each zone is a small mutex (an
+   * AQS, spun on briefly before queueing) guarding a treap of the requests registered in it,
+   * ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
+   * requests overlapping a range are found in O(log n + k). Threads working on ranges of different zones share no written
    * cache line: each zone is padded, a request is written only by threads holding one of its
    * zone locks (or by its owner before it is published).
    *
@@ -184,6 +186,7 @@ public final class RangeLock<M extends Enum<M>> {
   private final int granuleShift;
   private final int zoneCount;
   private final int zoneMask;
+  private final int zoneBits;
   private final Zone[] zones;
   private final boolean failOnSelfDeadlock;
   private final boolean recordHoldTimes;
@@ -198,6 +201,7 @@ public final class RangeLock<M extends Enum<M>> {
     this.granuleShift = b.granuleShift;
     this.zoneCount = b.zones;
     this.zoneMask = b.zones - 1;
+    this.zoneBits = Integer.numberOfTrailingZeros(b.zones);
     this.zones = new Zone[b.zones];
     this.failOnSelfDeadlock = b.failOnSelfDeadlock;
     this.recordHoldTimes = b.recordHoldTimes;
@@ -465,6 +469,22 @@ public final class RangeLock<M extends Enum<M>> {
   // ---------------------------------------------------------------------------------------------
   // Requests and zones
 
+  /**
+   * The zone of granule g is spread(g) mod zoneCount, where spread adds to g its base-zoneCount
+   * digits above the first (as whole numbers: g >> b, g >> 2b, g >> 3b). Going from g to g + 1,
+   * spread grows by 1 plus the number of those levels at which g + 1 is a multiple: so the zones of
+   * a run of granules lie in the circular run from spread(g0) to spread(g1), and that is where a
+   * request registers (a zone or two more than it touches when it crosses such a boundary, which
+   * costs a little and breaks nothing: conflicts are decided by range overlap in every shared
+   * zone). Plain g mod zoneCount sent workers spaced a power-of-two number of granules apart to the
+   * same few zones; with spread, strides of zoneCount^k granules (k below 4) and their multiples by
+   * small numbers land in different zones. Wrapping arithmetic is fine: only spread differences
+   * below 4 * zoneCount are ever used, and masks of powers of two.
+   */
+  private long spread(long g) {
+    return g + (g >>> zoneBits) + (g >>> (2 * zoneBits)) + (g >>> (3 * zoneBits));
+  }
+
   private Request<M> newRequest(Range range, M mode, boolean async) {
     Objects.requireNonNull(range, "range");
     table.checkMode(mode);
@@ -472,12 +492,13 @@ public final class RangeLock<M extends Enum<M>> {
     long g1 = (range.end() - 1) >>> granuleShift;
     int first;
     int count;
-    if (g1 - g0 >= zoneMask) {
+    long advance;
+    if (g1 - g0 >= zoneMask || (advance = spread(g1) - spread(g0)) >= zoneMask) {
       first = 0;
       count = zoneCount;
     } else {
-      first = (int) (g0 & zoneMask);
-      count = (int) (g1 - g0) + 1;
+      first = (int) (spread(g0) & zoneMask);
+      count = (int) advance + 1;
     }
     Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
     if (async || recordHoldTimes) {
