@@ -82,9 +82,9 @@ public final class RangeLock<M extends Enum<M>> {
    * for Range.from or any range longer than zoneCount granules. Each zone is a small mutex (an
    * AQS, spun on briefly before queueing) guarding a treap of the requests registered in it,
    * ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
-   * requests overlapping a range are found in O(log n + k). Threads working on ranges of different zones share no written
-   * cache line: each zone is padded, a request is written only by threads holding one of its
-   * zone locks (or by its owner before it is published).
+   * requests overlapping a range are found in O(log n + k). Threads working on ranges of
+   * different zones share no written cache line: each zone is padded, a request is written only
+   * by threads holding one of its zone locks (or by its owner before it is published).
    *
    * The one-word fast path (after FreeBSD's "cheat mode", but per zone). Each zone has a word:
    * null when the zone is empty, a request when that one-zone request is its only occupant and
