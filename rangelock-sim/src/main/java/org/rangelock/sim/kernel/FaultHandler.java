@@ -29,48 +29,45 @@ public final class FaultHandler {
     String what = (write ? "write" : "read") + " fault " + inode + " page " + index;
     try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE)) {
       k.races.hit(RacePoint.FAULT_START, what);
-      for (; ; ) {
-        if (index * PAGE >= inode.size) {
-          k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
-          throw new SigBus(what + " beyond EOF " + inode.size);
+      if (index * PAGE >= inode.size) {
+        k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
+        throw new SigBus(what + " beyond EOF " + inode.size);
+      }
+      Page page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
+      boolean locked = k.pageLock();
+      try {
+        if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {
+          k.races.log("SIGBUS on recheck " + what);
+          throw new SigBus(what + " beyond EOF " + inode.size + " (recheck)");
         }
-        Page page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
-        boolean locked = k.pageLock();
-        try {
-          if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {
-            k.races.log("SIGBUS on recheck " + what);
-            throw new SigBus(what + " beyond EOF " + inode.size + " (recheck)");
-          }
-          k.races.hit(RacePoint.FAULT_BEFORE_INSTALL, what + " " + page);
-          if (!page.uptodate) {
-            k.races.violation(
-                ViolationKind.UNINITIALISED_PAGE_MAPPED,
-                what + ": mapping " + page + " not uptodate");
-          }
-          if (write && !vma.shared()) {
-            // Copy on write into an anonymous frame; the file page is not referenced by the PTE.
-            FrameRef anon = k.memory.allocate();
-            byte[] copy = k.memory.snapshot(page.frame, "copy on write");
-            k.memory.write(anon, 0, copy, 0, PAGE, "copy on write");
-            k.mmu.install(vma.mm(), vpn, new Pte(anon, null, true));
-            k.races.log("installed COW " + anon + " for " + what);
-          } else {
-            if (write) {
-              // page_mkwrite: the page becomes dirty before the store can reach it.
-              page.dirty = true;
-              k.writeback.noteDirty(inode);
-            }
-            page.refs.incrementAndGet(); // the PTE's reference
-            k.mmu.install(vma.mm(), vpn, new Pte(page.frame, page, write && vma.shared()));
-            k.races.log("installed PTE for " + what + " -> " + page);
-          }
-          return;
-        } finally {
-          if (locked) {
-            page.unlock();
-          }
-          page.put(k.memory);
+        k.races.hit(RacePoint.FAULT_BEFORE_INSTALL, what + " " + page);
+        if (!page.uptodate) {
+          k.races.violation(
+              ViolationKind.UNINITIALISED_PAGE_MAPPED,
+              what + ": mapping " + page + " not uptodate");
         }
+        if (write && !vma.shared()) {
+          // Copy on write into an anonymous frame; the file page is not referenced by the PTE.
+          FrameRef anon = k.memory.allocate();
+          byte[] copy = k.memory.snapshot(page.frame, "copy on write");
+          k.memory.write(anon, 0, copy, 0, PAGE, "copy on write");
+          k.mmu.install(vma.mm(), vpn, new Pte(anon, null, true));
+          k.races.log("installed COW " + anon + " for " + what);
+        } else {
+          if (write) {
+            // page_mkwrite: the page becomes dirty before the store can reach it.
+            page.dirty = true;
+            k.writeback.noteDirty(inode);
+          }
+          page.refs.incrementAndGet(); // the PTE's reference
+          k.mmu.install(vma.mm(), vpn, new Pte(page.frame, page, write && vma.shared()));
+          k.races.log("installed PTE for " + what + " -> " + page);
+        }
+      } finally {
+        if (locked) {
+          page.unlock();
+        }
+        page.put(k.memory);
       }
     }
   }
