@@ -492,12 +492,14 @@ public final class RangeLock<M extends Enum<M>> {
     long g1 = (range.end() - 1) >>> granuleShift;
     int first;
     int count;
-    long advance;
-    if (g1 - g0 >= zoneMask || (advance = spread(g1) - spread(g0)) >= zoneMask) {
+    long s0 = spread(g0);
+    // One granule (the usual page- or IO-sized range) needs no second spread.
+    long advance = g1 == g0 ? 0 : spread(g1) - s0;
+    if (g1 - g0 >= zoneMask || advance >= zoneMask) {
       first = 0;
       count = zoneCount;
     } else {
-      first = (int) (spread(g0) & zoneMask);
+      first = (int) (s0 & zoneMask);
       count = (int) advance + 1;
     }
     Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);

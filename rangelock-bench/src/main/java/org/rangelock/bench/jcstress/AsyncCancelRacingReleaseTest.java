@@ -10,10 +10,8 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 import org.rangelock.MappingMode;
-import org.rangelock.ModeTable;
 import org.rangelock.Range;
 import org.rangelock.RangeHandle;
-import org.rangelock.RangeLock;
 
 /**
  * Cancelling an {@code acquireAsync} future while the hold it waits for is released leaves no hold
@@ -29,11 +27,7 @@ import org.rangelock.RangeLock;
 @Outcome(expect = Expect.FORBIDDEN, desc = "A hold leaked, or the future is in a bad state")
 public class AsyncCancelRacingReleaseTest {
   @State
-  public static class S {
-    final RangeLock<MappingMode> lock =
-        RangeLock.builder(ModeTable.mapping()).failOnSelfDeadlock(false).build();
-    final RangeHandle<MappingMode> held = lock.acquire(Range.of(0, 8192), MappingMode.INVALIDATE);
-  }
+  public static class S extends Pairs.HeldInvalidate {}
 
   @Actor
   public void releaser(S s) {

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.rangelock.MappingMode;
 import org.rangelock.ModeTable;
 import org.rangelock.Range;
+import org.rangelock.RangeHandle;
+import org.rangelock.RangeLock;
 
 /**
  * The mode pairs and range shapes the jcstress tests cycle through: each new test state takes the
@@ -66,5 +68,15 @@ final class Pairs {
       range[0] = s[0];
       range[1] = s[1];
     }
+  }
+
+  /**
+   * A mapping lock with {@code INVALIDATE [0, 8192)} held, for tests that race its release. Self-
+   * deadlock detection is off: jcstress may build the state on one actor's thread and close the
+   * handle on the other's.
+   */
+  static class HeldInvalidate {
+    final RangeLock<MappingMode> lock = RangeLock.builder(TABLE).failOnSelfDeadlock(false).build();
+    final RangeHandle<MappingMode> held = lock.acquire(Range.of(0, 8192), MappingMode.INVALIDATE);
   }
 }

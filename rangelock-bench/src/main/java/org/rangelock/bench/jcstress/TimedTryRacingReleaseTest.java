@@ -10,10 +10,8 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 import org.rangelock.MappingMode;
-import org.rangelock.ModeTable;
 import org.rangelock.Range;
 import org.rangelock.RangeHandle;
-import org.rangelock.RangeLock;
 
 /**
  * A timed {@code tryAcquire} whose timeout races the release of the hold it waits for leaves no
@@ -31,12 +29,7 @@ public class TimedTryRacingReleaseTest {
   private static final Duration TIMEOUT = Duration.ofNanos(5_000);
 
   @State
-  public static class S {
-    // Handles change threads (the state may be built by either actor).
-    final RangeLock<MappingMode> lock =
-        RangeLock.builder(ModeTable.mapping()).failOnSelfDeadlock(false).build();
-    final RangeHandle<MappingMode> held = lock.acquire(Range.of(0, 8192), MappingMode.INVALIDATE);
-  }
+  public static class S extends Pairs.HeldInvalidate {}
 
   @Actor
   public void releaser(S s) {

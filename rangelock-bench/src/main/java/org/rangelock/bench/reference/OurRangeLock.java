@@ -7,80 +7,66 @@ import org.rangelock.RangeHandle;
 import org.rangelock.RangeLock;
 import org.rangelock.ReadWriteMode;
 
-/** Ours, {@code rangelock-rw} and {@code rangelock-mapping}, with the default builder settings. */
-final class OurRangeLock {
-  private OurRangeLock() {}
+/**
+ * Ours, with the default builder settings: {@code rangelock-rw} ({@link ModeTable#readWrite()}) and
+ * {@code rangelock-mapping} ({@link ModeTable#mapping()}, where shared is {@code FAULT} and
+ * exclusive is {@code INVALIDATE} — the one pair of modes that behaves exactly like a reader/writer
+ * lock — and workloads phrased in mapping modes use their own modes).
+ */
+final class OurRangeLock<M extends Enum<M>> implements RangeExclusion {
+  private final String name;
+  private final RangeLock<M> lock;
+  private final M shared;
+  private final M exclusive;
+  private final boolean mappingModes;
 
-  /** {@code rangelock-rw}: {@link ModeTable#readWrite()}. */
-  static final class Rw implements RangeExclusion {
-    private final RangeLock<ReadWriteMode> lock = RangeLock.create(ModeTable.readWrite());
-
-    @Override
-    public String name() {
-      return "rangelock-rw";
-    }
-
-    @Override
-    public Object lock(long start, long end, boolean shared) {
-      return lock.acquire(
-          Range.of(start, end), shared ? ReadWriteMode.SHARED : ReadWriteMode.EXCLUSIVE);
-    }
-
-    @Override
-    public Object tryLock(long start, long end, boolean shared) {
-      return lock.tryAcquire(
-          Range.of(start, end), shared ? ReadWriteMode.SHARED : ReadWriteMode.EXCLUSIVE);
-    }
-
-    @Override
-    public void unlock(Object token) {
-      ((RangeHandle<?>) token).close();
-    }
-
-    @Override
-    public String toString() {
-      return lock.toString();
-    }
+  private OurRangeLock(String name, ModeTable<M> table, M shared, M exclusive) {
+    this.name = name;
+    this.lock = RangeLock.create(table);
+    this.shared = shared;
+    this.exclusive = exclusive;
+    this.mappingModes = shared.getDeclaringClass() == MappingMode.class;
   }
 
-  /**
-   * {@code rangelock-mapping}: {@link ModeTable#mapping()}; shared is {@code FAULT} and exclusive
-   * is {@code INVALIDATE} (the one pair of modes that behaves exactly like a reader/writer lock),
-   * and workloads in mapping modes use their modes.
-   */
-  static final class Mapping implements RangeExclusion {
-    private final RangeLock<MappingMode> lock = RangeLock.create(ModeTable.mapping());
+  static RangeExclusion readWrite() {
+    return new OurRangeLock<>(
+        "rangelock-rw", ModeTable.readWrite(), ReadWriteMode.SHARED, ReadWriteMode.EXCLUSIVE);
+  }
 
-    @Override
-    public String name() {
-      return "rangelock-mapping";
-    }
+  static RangeExclusion mapping() {
+    return new OurRangeLock<>(
+        "rangelock-mapping", ModeTable.mapping(), MappingMode.FAULT, MappingMode.INVALIDATE);
+  }
 
-    @Override
-    public Object lock(long start, long end, boolean shared) {
-      return lock.acquire(
-          Range.of(start, end), shared ? MappingMode.FAULT : MappingMode.INVALIDATE);
-    }
+  @Override
+  public Object lock(long start, long end, MappingMode mode, boolean shared) {
+    return mappingModes
+        ? lock.acquire(Range.of(start, end), this.shared.getDeclaringClass().cast(mode))
+        : lock(start, end, shared);
+  }
 
-    @Override
-    public Object lock(long start, long end, MappingMode mode, boolean shared) {
-      return lock.acquire(Range.of(start, end), mode);
-    }
+  @Override
+  public String name() {
+    return name;
+  }
 
-    @Override
-    public Object tryLock(long start, long end, boolean shared) {
-      return lock.tryAcquire(
-          Range.of(start, end), shared ? MappingMode.FAULT : MappingMode.INVALIDATE);
-    }
+  @Override
+  public Object lock(long start, long end, boolean shared) {
+    return lock.acquire(Range.of(start, end), shared ? this.shared : exclusive);
+  }
 
-    @Override
-    public void unlock(Object token) {
-      ((RangeHandle<?>) token).close();
-    }
+  @Override
+  public Object tryLock(long start, long end, boolean shared) {
+    return lock.tryAcquire(Range.of(start, end), shared ? this.shared : exclusive);
+  }
 
-    @Override
-    public String toString() {
-      return lock.toString();
-    }
+  @Override
+  public void unlock(Object token) {
+    ((RangeHandle<?>) token).close();
+  }
+
+  @Override
+  public String toString() {
+    return lock.toString();
   }
 }

@@ -21,9 +21,9 @@ public final class RangeExclusions {
   public static RangeExclusion of(String name) {
     switch (name) {
       case "rangelock-rw":
-        return new OurRangeLock.Rw();
+        return OurRangeLock.readWrite();
       case "rangelock-mapping":
-        return new OurRangeLock.Mapping();
+        return OurRangeLock.mapping();
       case "rwlock":
         return new WholeFileLocks.RwLock();
       case "stamped":

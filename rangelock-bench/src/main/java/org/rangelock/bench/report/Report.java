@@ -256,7 +256,9 @@ public final class Report {
       w = new StringBuilder(r.group + w.substring(3));
     }
     double bytes = Double.NaN;
-    for (Map.Entry<String, Result> e : rr.getSecondaryResults().entrySet()) {
+    // JMH declares getSecondaryResults() with the raw Result type.
+    for (@SuppressWarnings("rawtypes")
+    Map.Entry<String, Result> e : rr.getSecondaryResults().entrySet()) {
       if (e.getKey().endsWith("gc.alloc.rate.norm")) {
         bytes = e.getValue().getScore();
       }

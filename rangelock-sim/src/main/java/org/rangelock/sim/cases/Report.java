@@ -76,25 +76,6 @@ public final class Report {
     return b.toString();
   }
 
-  /** The matrix as a Markdown table. */
-  public static String markdown(List<Cell> cells, List<Strategy> strategies, List<Case> cases) {
-    StringBuilder b = new StringBuilder("| strategy |");
-    for (Case c : cases) {
-      b.append(' ').append(c.number()).append(' ').append(shortTitle(c)).append(" |");
-    }
-    b.append("\n|---|");
-    b.append("---|".repeat(cases.size())).append('\n');
-    for (Strategy s : strategies) {
-      b.append("| ").append(s).append(" |");
-      for (Case c : cases) {
-        Cell cell = find(cells, s, c);
-        b.append(' ').append(cell == null ? "" : cell.text().replace(" ", " ")).append(" |");
-      }
-      b.append('\n');
-    }
-    return b.toString();
-  }
-
   static String shortTitle(Case c) {
     return c.title().replace("mmap ", "").replace(" IO", "IO").replace("hole ", "");
   }

@@ -46,13 +46,13 @@ final class CasesCommand {
             seed = Long.decode(value(args, ++i, a));
             break;
           case "--strategy":
-            strategies.add(Strategy.valueOf(value(args, ++i, a).toUpperCase().replace('-', '_')));
+            strategies.add(strategy(value(args, ++i, a)));
             break;
           case "--case":
             cases.add(CaseRunner.caseNumber(Integer.parseInt(value(args, ++i, a))));
             break;
           case "--require-clean":
-            mustBeClean.add(Strategy.valueOf(value(args, ++i, a).toUpperCase().replace('-', '_')));
+            mustBeClean.add(strategy(value(args, ++i, a)));
             break;
           case "--trace":
             trace = true;
@@ -141,6 +141,11 @@ final class CasesCommand {
       }
     }
     return status;
+  }
+
+  /** A strategy by name, case and dashes forgiven ({@code range-lock} is {@code RANGE_LOCK}). */
+  private static Strategy strategy(String name) {
+    return Strategy.valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
   }
 
   private static String value(String[] args, int i, String option) {

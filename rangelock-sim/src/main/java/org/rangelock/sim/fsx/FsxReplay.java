@@ -55,11 +55,7 @@ public final class FsxReplay {
 
     /** Which log line last wrote (or zeroed) byte {@code offset} of the replayed file. */
     public String cause(int offset) {
-      if (offset >= writers.length) {
-        return "beyond the end of the replayed file";
-      }
-      int w = writers[offset];
-      return w == 0 ? "never written" : w > 0 ? "written by line " + w : "zeroed by line " + -w;
+      return Shadow.cause(writers, writers.length, offset);
     }
   }
 

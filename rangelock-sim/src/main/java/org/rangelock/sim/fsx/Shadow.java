@@ -82,10 +82,15 @@ final class Shadow {
   }
 
   String cause(int offset) {
+    return cause(writer, size, offset);
+  }
+
+  /** What {@code writers[offset]} says of that byte, for the first {@code size} entries. */
+  static String cause(int[] writers, int size, int offset) {
     if (offset >= size) {
       return "beyond the end of the replayed file";
     }
-    int w = writer[offset];
+    int w = writers[offset];
     return w == 0 ? "never written" : w > 0 ? "written by line " + w : "zeroed by line " + -w;
   }
 }

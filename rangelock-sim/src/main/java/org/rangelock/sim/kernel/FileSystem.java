@@ -164,16 +164,23 @@ public final class FileSystem {
     }
   }
 
-  /** {@code readpage}: fills {@code page} from disk, zeroing what lies past EOF. */
+  /** {@code readpage}: fills {@code page} from disk, zeroing what lies past EOF; uptodate after. */
   void readpage(Page page) {
     byte[] buf = new byte[PAGE];
     readFromDisk(page.inode, page.index, buf);
-    long size = page.inode.size;
-    long start = page.index * PAGE;
-    if (size < start + PAGE) {
-      java.util.Arrays.fill(buf, (int) Math.max(0, Math.min(PAGE, size - start)), PAGE, (byte) 0);
-    }
+    zeroPastEof(buf, page.index, page.inode.size);
     k.memory.write(page.frame, 0, buf, 0, PAGE, "readpage");
+    page.uptodate = true;
+  }
+
+  /**
+   * Zeroes the bytes of page {@code index}'s copy {@code data} that lie at or past {@code size}.
+   */
+  static void zeroPastEof(byte[] data, long index, long size) {
+    long start = index * PAGE;
+    if (size < start + PAGE) {
+      java.util.Arrays.fill(data, (int) Math.max(0, Math.min(PAGE, size - start)), PAGE, (byte) 0);
+    }
   }
 
   /**
@@ -227,7 +234,6 @@ public final class FileSystem {
               k.races.hit(beforeRead, "fill " + fresh);
             }
             readpage(fresh);
-            fresh.uptodate = true;
           }
           return fresh;
         }
@@ -245,7 +251,6 @@ public final class FileSystem {
         }
         if (fill && !p.uptodate) {
           readpage(p);
-          p.uptodate = true;
         }
       }
       return p;
@@ -287,13 +292,10 @@ public final class FileSystem {
           if (p.mapcount.get() > 0) {
             k.mmu.unmapPage(p);
           }
-          removeFromCache(p);
         }
-        p.unlock();
-      } else {
-        removeFromCache(p);
       }
-      p.put(k.memory);
+      removeFromCache(p); // no-op if it is gone already
+      release(p);
     }
   }
 

@@ -146,17 +146,26 @@ public final class Mmu {
     }
   }
 
-  /** Zaps the entry at {@code vpn}, if any. Returns whether there was one. */
-  boolean zap(AddressSpace mm, long vpn) {
+  /** Zaps the entry at {@code vpn}, if any. */
+  void zap(AddressSpace mm, long vpn) {
+    zap(mm, vpn, pte -> true);
+  }
+
+  /**
+   * Zaps the entry at {@code vpn} if {@code which} accepts it; the test and the removal are one
+   * step under the page-table lock, so an entry replaced in between (a COW copy for a file page) is
+   * judged as it is now.
+   */
+  private void zap(AddressSpace mm, long vpn, java.util.function.Predicate<Pte> which) {
     mm.ptl.lock();
     try {
-      Pte old = mm.table.remove(vpn);
-      if (old == null) {
-        return false;
+      Pte old = mm.table.get(vpn);
+      if (old == null || !which.test(old)) {
+        return;
       }
+      mm.table.remove(vpn);
       shootdown(mm, vpn);
       release(mm, vpn, old, false);
-      return true;
     } finally {
       mm.ptl.unlock();
     }
@@ -179,16 +188,16 @@ public final class Mmu {
 
   /**
    * Write-protects every PTE of {@code page} ({@code page_mkclean}), so the next store faults into
-   * {@code page_mkwrite}. Returns whether any entry was dirty.
+   * {@code page_mkwrite}. Writeback copies the page after this, so the entries' dirty bits need no
+   * carrying over.
    */
-  boolean mkclean(Page page) {
-    boolean wasDirty = false;
+  void mkclean(Page page) {
     for (Page.Mapper m : page.rmap) {
       m.mm().ptl.lock();
       try {
         Pte pte = m.mm().table.get(m.vpn());
         if (pte != null && pte.page == page && pte.writable) {
-          wasDirty |= pte.dirty;
+
           Pte ro = new Pte(pte.frame, page, false);
           ro.accessed = pte.accessed;
           m.mm().table.put(m.vpn(), ro);
@@ -198,7 +207,6 @@ public final class Mmu {
         m.mm().ptl.unlock();
       }
     }
-    return wasDirty;
   }
 
   /**
@@ -212,10 +220,7 @@ public final class Mmu {
       long hi = Math.min(to, vma.pgoff() + vma.pages());
       for (long index = lo; index < hi; index++) {
         long vpn = vma.startVpn() + (index - vma.pgoff());
-        Pte pte = vma.mm().table.get(vpn);
-        if (pte != null && (pte.page != null || evenCows)) {
-          zap(vma.mm(), vpn);
-        }
+        zap(vma.mm(), vpn, pte -> pte.page != null || evenCows);
       }
     }
   }
@@ -223,17 +228,7 @@ public final class Mmu {
   /** Zaps the PTEs that map {@code page} through the reverse map. */
   void unmapPage(Page page) {
     for (Page.Mapper m : page.rmap) {
-      m.mm().ptl.lock();
-      try {
-        Pte pte = m.mm().table.get(m.vpn());
-        if (pte != null && pte.page == page) {
-          m.mm().table.remove(m.vpn());
-          shootdown(m.mm(), m.vpn());
-          release(m.mm(), m.vpn(), pte, false);
-        }
-      } finally {
-        m.mm().ptl.unlock();
-      }
+      zap(m.mm(), m.vpn(), pte -> pte.page == page);
     }
   }
 }

@@ -40,16 +40,8 @@ public final class Page {
     this.frame = frame;
   }
 
-  public long index() {
-    return index;
-  }
-
   public FrameRef frame() {
     return frame;
-  }
-
-  public boolean isUptodate() {
-    return uptodate;
   }
 
   public boolean isDirty() {
@@ -58,10 +50,6 @@ public final class Page {
 
   public boolean isRemoved() {
     return removed;
-  }
-
-  public int mapcount() {
-    return mapcount.get();
   }
 
   void lock() {

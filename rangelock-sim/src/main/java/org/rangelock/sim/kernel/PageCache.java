@@ -1,7 +1,6 @@
 package org.rangelock.sim.kernel;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.jctools.maps.NonBlockingHashMapLong;
 
@@ -50,9 +49,5 @@ public final class PageCache {
 
   public boolean isEmpty() {
     return pages.isEmpty();
-  }
-
-  static List<Page> none() {
-    return Collections.emptyList();
   }
 }

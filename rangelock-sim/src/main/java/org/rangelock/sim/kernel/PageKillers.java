@@ -33,11 +33,10 @@ public final class PageKillers {
     if (newSize < 0) {
       throw new IllegalArgumentException("truncate to negative size " + newSize);
     }
-    long old = inode.size;
-    long from = Math.min(old, newSize) / PAGE * PAGE;
+    long from = Math.min(inode.size, newSize);
     try (Held h = k.exclusion.enter(Op.TRUNCATE, inode, from, Long.MAX_VALUE)) {
       k.races.hit(RacePoint.KILL_START, "truncate " + inode + " to " + newSize);
-      old = inode.size;
+      long old = inode.size;
       if (newSize >= old) {
         k.fs.extendSize(inode, newSize);
         return;
@@ -45,13 +44,9 @@ public final class PageKillers {
       k.fs.setSize(inode, newSize); // i_size first, so a fault that rechecks it sees the new EOF
       k.races.hit(RacePoint.KILL_BEFORE_UNMAP, "truncate " + inode + " to " + newSize);
       long firstWhole = pagesUp(newSize);
-      k.mmu.unmapMappingRange(inode, firstWhole, Long.MAX_VALUE, true);
-      k.fs.truncateCache(inode, firstWhole, Long.MAX_VALUE);
+      dropPages(inode, firstWhole, Long.MAX_VALUE, true);
       if (newSize % PAGE != 0) {
         k.fs.zeroInPage(inode, newSize / PAGE, (int) (newSize % PAGE), PAGE);
-      }
-      if (k.exclusion.unmapsTwice()) {
-        k.mmu.unmapMappingRange(inode, firstWhole, Long.MAX_VALUE, true);
       }
       k.races.hit(
           RacePoint.KILL_BEFORE_FREE, "truncate " + inode + " frees from page " + firstWhole);
@@ -66,9 +61,7 @@ public final class PageKillers {
     if (length == 0) {
       return;
     }
-    long from = offset / PAGE * PAGE;
-    long to = pagesUp(offset + length) * PAGE;
-    try (Held h = k.exclusion.enter(Op.PUNCH, inode, from, to)) {
+    try (Held h = k.exclusion.enter(Op.PUNCH, inode, offset, offset + length)) {
       k.races.hit(RacePoint.KILL_START, "punch " + inode + " at " + offset + " length " + length);
       long end = Math.min(offset + length, inode.size);
       if (offset >= end) {
@@ -91,7 +84,7 @@ public final class PageKillers {
     if (offset % PAGE != 0) {
       k.fs.zeroInPage(inode, offset / PAGE, (int) (offset % PAGE), PAGE);
     }
-    if (end % PAGE != 0 && endWhole >= firstWhole) {
+    if (end % PAGE != 0) {
       k.fs.zeroInPage(inode, endWhole, 0, (int) (end % PAGE));
     }
     if (firstWhole == endWhole) {
@@ -99,11 +92,7 @@ public final class PageKillers {
     }
     k.races.hit(
         RacePoint.KILL_BEFORE_UNMAP, what + " " + inode + " pages " + firstWhole + ".." + endWhole);
-    k.mmu.unmapMappingRange(inode, firstWhole, endWhole, false);
-    k.fs.truncateCache(inode, firstWhole, endWhole);
-    if (k.exclusion.unmapsTwice()) {
-      k.mmu.unmapMappingRange(inode, firstWhole, endWhole, false);
-    }
+    dropPages(inode, firstWhole, endWhole, false);
     k.races.hit(
         RacePoint.KILL_BEFORE_FREE,
         what + " " + inode + " frees pages " + firstWhole + ".." + endWhole);
@@ -120,9 +109,7 @@ public final class PageKillers {
     if (length == 0) {
       return;
     }
-    long from = offset / PAGE * PAGE;
-    long to = pagesUp(offset + length) * PAGE;
-    try (Held h = k.exclusion.enter(Op.ZERO_RANGE, inode, from, to)) {
+    try (Held h = k.exclusion.enter(Op.ZERO_RANGE, inode, offset, offset + length)) {
       if (!keepSize) {
         k.fs.extendSize(inode, offset + length);
       }
@@ -151,7 +138,7 @@ public final class PageKillers {
     }
   }
 
-  private static void checkShift(String what, long offset, long length, long size) {
+  private static void checkShift(String what, long offset, long length) {
     if (offset < 0 || length <= 0 || offset % PAGE != 0 || length % PAGE != 0) {
       throw new IllegalArgumentException(
           what + " needs block-aligned offset and length: offset " + offset + " length " + length);
@@ -160,7 +147,7 @@ public final class PageKillers {
 
   /** Removes {@code [offset, offset + length)}; later bytes move down. */
   public void collapseRange(Inode inode, long offset, long length) {
-    checkShift("collapse range", offset, length, inode.size);
+    checkShift("collapse range", offset, length);
     try (Held h = k.exclusion.enter(Op.COLLAPSE, inode, offset, Long.MAX_VALUE)) {
       long size = inode.size;
       if (offset + length >= size) {
@@ -177,7 +164,7 @@ public final class PageKillers {
 
   /** Inserts {@code length} zero bytes at {@code offset}; later bytes move up. */
   public void insertRange(Inode inode, long offset, long length) {
-    checkShift("insert range", offset, length, inode.size);
+    checkShift("insert range", offset, length);
     try (Held h = k.exclusion.enter(Op.INSERT, inode, offset, Long.MAX_VALUE)) {
       long size = inode.size;
       if (offset >= size) {
@@ -194,10 +181,19 @@ public final class PageKillers {
   private void shiftPrepare(Inode inode, long from) {
     k.writeback.syncRange(inode, from, Long.MAX_VALUE, true);
     k.races.hit(RacePoint.KILL_BEFORE_UNMAP, "shift " + inode + " from page " + from);
-    k.mmu.unmapMappingRange(inode, from, Long.MAX_VALUE, true);
-    k.fs.truncateCache(inode, from, Long.MAX_VALUE);
+    dropPages(inode, from, Long.MAX_VALUE, true);
+  }
+
+  /**
+   * {@code truncate_pagecache_range}: unmaps pages {@code [from, to)} (and, with {@code evenCows},
+   * the private copies made of them), drops them from the cache, and unmaps again if the strategy
+   * does (a fault may have mapped one in between).
+   */
+  private void dropPages(Inode inode, long from, long to, boolean evenCows) {
+    k.mmu.unmapMappingRange(inode, from, to, evenCows);
+    k.fs.truncateCache(inode, from, to);
     if (k.exclusion.unmapsTwice()) {
-      k.mmu.unmapMappingRange(inode, from, Long.MAX_VALUE, true);
+      k.mmu.unmapMappingRange(inode, from, to, evenCows);
     }
   }
 

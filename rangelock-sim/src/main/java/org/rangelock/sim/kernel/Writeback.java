@@ -68,10 +68,7 @@ public final class Writeback {
         k.mmu.mkclean(page);
         page.dirty = false;
         data = k.memory.snapshot(page.frame, "writeback");
-        if (size < (index + 1) * PAGE) {
-          java.util.Arrays.fill(
-              data, (int) Math.max(0, Math.min(PAGE, size - index * PAGE)), PAGE, (byte) 0);
-        }
+        FileSystem.zeroPastEof(data, index, size);
       } finally {
         if (pageLock) {
           page.unlock();

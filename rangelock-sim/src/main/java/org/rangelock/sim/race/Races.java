@@ -34,7 +34,6 @@ public final class Races {
 
   private static final ThreadLocal<String> ROLE = ThreadLocal.withInitial(() -> "main");
 
-  private final long seed;
   private final ArrayDeque<String> trace = new ArrayDeque<>();
   private final AtomicInteger sequence = new AtomicInteger();
   private final List<Violation> violations = new CopyOnWriteArrayList<>();
@@ -50,7 +49,7 @@ public final class Races {
 
   /** Control with no delays; add them with {@link #randomDelays}. */
   public Races(long seed) {
-    this.seed = seed;
+
     this.random = ThreadLocal.withInitial(() -> new SplittableRandom(seed ^ role().hashCode()));
   }
 
@@ -59,10 +58,6 @@ public final class Races {
     Races r = new Races(0);
     r.quiet = true;
     return r;
-  }
-
-  public long seed() {
-    return seed;
   }
 
   /** At every point, with probability {@code p}, yield or park up to {@code maxDelayMicros}. */
@@ -130,12 +125,6 @@ public final class Races {
   /** Signals {@code name} to any gate waiting for it. */
   public void signal(String name) {
     signals.computeIfAbsent(name, k -> new CountDownLatch(1)).countDown();
-  }
-
-  /** Whether {@code name} has been signalled. */
-  public boolean signalled(String name) {
-    CountDownLatch l = signals.get(name);
-    return l != null && l.getCount() == 0;
   }
 
   private boolean await(String name, long timeoutMs) {
