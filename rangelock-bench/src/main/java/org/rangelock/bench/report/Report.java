@@ -1,13 +1,14 @@
 package org.rangelock.bench.report;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -24,18 +26,23 @@ import org.knowm.xchart.style.Styler;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import org.rangelock.bench.reference.RangeExclusions;
 
 /**
- * {@code report --quick|--full [--out DIR]}: runs the JMH suite programmatically, every lock side
- * by side, and writes {@code DIR} (default {@code bench-results/<date>/}): {@code results.json}
- * (JMH's JSON of every run, one array), {@code results.md} (a table per workload: each lock's score
- * and its ratio to rangelock) and PNG charts.
+ * The suite behind {@code report} (see {@link ReportCommand}): runs JMH programmatically, every
+ * lock side by side, and writes into a new directory {@code results.json} (JMH's JSON of every run,
+ * one array, written by JMH's result formatter), {@code jmh.log} (JMH's own output), {@code
+ * results.md} (a table per workload: each lock's score and its ratio to rangelock), {@code
+ * killer-waits.csv} and PNG charts stamped with the run, JDK and JVM flags.
  */
 public final class Report {
   private Report() {}
@@ -45,7 +52,7 @@ public final class Report {
   private static final List<String> NO_SPIN = ALL.subList(0, ALL.size() - 1);
 
   /** One JMH run: a benchmark method, its params, a thread count and the locks. */
-  private record Run(
+  record Run(
       String group,
       String method,
       Map<String, String> params,
@@ -65,119 +72,187 @@ public final class Report {
       double bytesPerOp,
       int threads) {}
 
-  public static int run(String[] args) throws Exception {
-    boolean full = false;
-    boolean smoke = false;
-    boolean seen = false;
-    Path out = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--quick":
-          seen = true;
-          break;
-        case "--smoke": // the pipeline only: numbers meaningless
-          smoke = true;
-          seen = true;
-          break;
-        case "--full":
-          full = true;
-          seen = true;
-          break;
-        case "--out":
-          out = Path.of(args[++i]);
-          break;
-        default:
-          System.err.println("report: unknown argument " + args[i]);
-          seen = false;
-          i = args.length;
-      }
-    }
-    if (!seen) {
-      System.err.println("usage: java -jar rangelock-bench.jar report --quick|--full [--out DIR]");
-      return 2;
-    }
-    if (out == null) {
-      out = Path.of("bench-results", LocalDate.now(ZoneOffset.UTC).toString());
-    }
+  /** The run's settings, checked by {@link ReportCommand} before anything starts. */
+  record Settings(String profile, Path dir, boolean progress) {}
+
+  /** Runs the suite into {@code s.dir()} (which exists and is empty); 0 when written. */
+  static int run(Settings s, PrintStream console) throws Exception {
+    boolean full = s.profile.equals("full");
+    boolean smoke = s.profile.equals("smoke");
+    Path out = s.dir;
     System.setProperty("java.awt.headless", "true");
-    Files.createDirectories(out);
+    // Side files of the forks live in a scratch directory that is removed however the run ends.
     Path tmp = Files.createTempDirectory("rangelock-report");
+    try {
+      return run(s, console, full, smoke, out, tmp);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  private static int run(
+      Settings s, PrintStream console, boolean full, boolean smoke, Path out, Path tmp)
+      throws Exception {
     Path waitlog = tmp.resolve("waits.csv");
+    Path jmhLog = out.resolve("jmh.log");
     List<Run> runs = plan(full);
     Instant began = Instant.now();
     String loadBefore = loadAverage();
     List<Cell> cells = new ArrayList<>();
-    List<String> jsons = new ArrayList<>();
-    int n = 0;
+    List<RunResult> all = new ArrayList<>();
+    double planned = 0;
     for (Run r : runs) {
-      n++;
-      System.out.printf(
-          Locale.ROOT,
-          "%n==== report %d/%d: %s %s threads=%d (%s elapsed)%n",
-          n,
-          runs.size(),
-          r.method,
-          r.params,
-          r.threads,
-          Duration.between(began, Instant.now()).toSeconds() + " s");
-      Path json = tmp.resolve("run-" + n + ".json");
-      ChainedOptionsBuilder ob =
-          new OptionsBuilder()
-              .include("^" + java.util.regex.Pattern.quote(PKG + r.method) + "$")
-              .forks(1)
-              .threads(r.threads)
-              .warmupIterations(full ? 5 : smoke ? 1 : 2)
-              .warmupTime(full ? TimeValue.seconds(2) : TimeValue.milliseconds(smoke ? 100 : 500))
-              .measurementIterations(full ? 10 : smoke ? 1 : 3)
-              .measurementTime(
-                  full
-                      ? TimeValue.seconds(2)
-                      : smoke ? TimeValue.milliseconds(200) : TimeValue.seconds(1))
-              .jvmArgsAppend("-Drangelock.bench.waitlog=" + waitlog.toAbsolutePath())
-              .resultFormat(ResultFormatType.JSON)
-              .result(json.toString())
-              .shouldFailOnError(true);
-      if (full) {
-        ob = ob.forks(2);
-      }
-      if (r.impls != null) {
-        ob = ob.param("impl", r.impls.toArray(new String[0]));
-      }
-      for (Map.Entry<String, String> p : r.params.entrySet()) {
-        ob = ob.param(p.getKey(), p.getValue());
-      }
-      if (r.gc) {
-        ob = ob.addProfiler(GCProfiler.class);
-      }
-      Collection<RunResult> results = new Runner(ob.build()).run();
-      for (RunResult rr : results) {
-        cells.add(cell(r, rr));
-      }
-      String j = Files.readString(json).trim();
-      if (j.startsWith("[") && j.endsWith("]") && j.length() > 2) {
-        jsons.add(j.substring(1, j.length() - 1).trim());
+      planned += estimateSeconds(r, full, smoke);
+    }
+    console.printf(
+        Locale.ROOT,
+        "report (%s): %d JMH runs, about %s by the plan; JMH's own output goes to %s%n",
+        s.profile,
+        runs.size(),
+        human(planned),
+        jmhLog);
+    double done = 0;
+    int n = 0;
+    try (PrintStream log = new PrintStream(Files.newOutputStream(jmhLog), true, UTF_8)) {
+      OutputFormat format = OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL);
+      for (Run r : runs) {
+        n++;
+        log.printf(
+            Locale.ROOT,
+            "%n==== report %d/%d: %s %s threads=%d%n",
+            n,
+            runs.size(),
+            r.method,
+            r.params,
+            r.threads);
+        ChainedOptionsBuilder ob =
+            new OptionsBuilder()
+                .include("^" + java.util.regex.Pattern.quote(PKG + r.method) + "$")
+                .forks(full ? 2 : 1)
+                .threads(r.threads)
+                .warmupIterations(warmups(full, smoke))
+                .warmupTime(warmupTime(full, smoke))
+                .measurementIterations(measurements(full, smoke))
+                .measurementTime(measurementTime(full, smoke))
+                .jvmArgsAppend("-Drangelock.bench.waitlog=" + waitlog.toAbsolutePath())
+                .shouldFailOnError(true);
+        if (r.impls != null) {
+          ob = ob.param("impl", r.impls.toArray(new String[0]));
+        }
+        for (Map.Entry<String, String> p : r.params.entrySet()) {
+          ob = ob.param(p.getKey(), p.getValue());
+        }
+        if (r.gc) {
+          ob = ob.addProfiler(GCProfiler.class);
+        }
+        Collection<RunResult> results = new Runner(ob.build(), format).run();
+        for (RunResult rr : results) {
+          cells.add(cell(r, rr));
+        }
+        all.addAll(results);
+        done += estimateSeconds(r, full, smoke);
+        if (s.progress) {
+          double elapsed = Duration.between(began, Instant.now()).toMillis() / 1000.0;
+          // The plan's estimate, scaled by how this machine has kept to it so far.
+          double left = (planned - done) * (elapsed / done);
+          console.printf(
+              Locale.ROOT,
+              "  [%d/%d] %s %s t=%d done; %s elapsed, about %s left%n",
+              n,
+              runs.size(),
+              r.method,
+              r.params.isEmpty() ? "" : r.params.toString(),
+              r.threads,
+              human(elapsed),
+              human(left));
+        }
       }
     }
     Duration took = Duration.between(began, Instant.now());
     String load = "before " + loadBefore + ", after " + loadAverage();
-    Files.writeString(
-        out.resolve("results.json"),
-        "[\n" + String.join(",\n", jsons) + "\n]\n",
-        StandardCharsets.UTF_8);
+    // One JSON array of every run, written by JMH's own result formatter.
+    try (PrintStream json =
+        new PrintStream(Files.newOutputStream(out.resolve("results.json")), true, UTF_8)) {
+      ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(all);
+    }
     List<String> waits =
         Files.exists(waitlog) ? Files.readAllLines(waitlog, StandardCharsets.UTF_8) : List.of();
     Files.writeString(
         out.resolve("killer-waits.csv"),
         "impl,k,threads,samples,p99Us,maxUs\n" + String.join("\n", waits) + "\n",
         StandardCharsets.UTF_8);
+    Machine machine = Machine.of(all);
     Files.writeString(
         out.resolve("results.md"),
-        markdown(cells, waits, full ? "full" : smoke ? "smoke" : "quick", took, load),
+        markdown(cells, waits, s.profile, took, load, machine),
         StandardCharsets.UTF_8);
-    charts(cells, waits, out);
-    System.out.println(
-        "\nreport written to " + out.toAbsolutePath() + " in " + took.toSeconds() + " s");
+    charts(cells, waits, out, machine.stamp(s.profile, out.getFileName().toString()));
+    console.println("report written to " + out.toAbsolutePath() + " in " + human(took.toSeconds()));
     return 0;
+  }
+
+  private static int warmups(boolean full, boolean smoke) {
+    return full ? 5 : smoke ? 1 : 2;
+  }
+
+  private static TimeValue warmupTime(boolean full, boolean smoke) {
+    return full ? TimeValue.seconds(2) : TimeValue.milliseconds(smoke ? 100 : 500);
+  }
+
+  private static int measurements(boolean full, boolean smoke) {
+    return full ? 10 : smoke ? 1 : 3;
+  }
+
+  private static TimeValue measurementTime(boolean full, boolean smoke) {
+    return full ? TimeValue.seconds(2) : smoke ? TimeValue.milliseconds(200) : TimeValue.seconds(1);
+  }
+
+  /**
+   * What one run should take by its settings: per lock and fork, the warmup and measurement
+   * iterations plus about a second and a half to start the fork and its first iteration.
+   */
+  static double estimateSeconds(Run r, boolean full, boolean smoke) {
+    int locks = r.impls == null ? 1 : r.impls.size();
+    int forks = full ? 2 : 1;
+    double iter =
+        warmups(full, smoke) * warmupTime(full, smoke).convertTo(TimeUnit.MILLISECONDS)
+            + measurements(full, smoke)
+                * measurementTime(full, smoke).convertTo(TimeUnit.MILLISECONDS);
+    return locks * forks * (iter / 1000.0 + 1.5);
+  }
+
+  static String human(double seconds) {
+    long s = Math.round(seconds);
+    if (s < 120) {
+      return s + " s";
+    }
+    if (s < 7200) {
+      return (s / 60) + " min";
+    }
+    return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
+  }
+
+  /** The suite's plan for a profile: how many JMH runs and about how long, for --help and ETA. */
+  static String planSummary(String profile) {
+    boolean full = profile.equals("full");
+    boolean smoke = profile.equals("smoke");
+    double t = 0;
+    List<Run> runs = plan(full);
+    for (Run r : runs) {
+      t += estimateSeconds(r, full, smoke);
+    }
+    return runs.size() + " JMH runs, about " + human(t);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static List<Run> plan(boolean full) {
@@ -301,22 +376,27 @@ public final class Report {
   }
 
   private static String markdown(
-      List<Cell> cells, List<String> waits, String profile, Duration took, String load) {
+      List<Cell> cells,
+      List<String> waits,
+      String profile,
+      Duration took,
+      String load,
+      Machine machine) {
     boolean full = profile.equals("full");
     StringBuilder sb = new StringBuilder();
     sb.append("# rangelock-bench report (").append(profile).append(")\n\n");
     sb.append("- Date (UTC): ").append(Instant.now()).append('\n');
-    sb.append("- Machine: ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append(" CPUs, ")
-        .append(System.getProperty("os.name"))
-        .append(' ')
-        .append(System.getProperty("os.arch"))
-        .append(", JDK ")
-        .append(System.getProperty("java.vm.name"))
-        .append(' ')
-        .append(System.getProperty("java.runtime.version"))
-        .append('\n');
+    sb.append("- Machine (measured): ")
+        .append(machine.cpus())
+        .append(" CPUs seen by the JVM, ")
+        .append(machine.os())
+        .append("; forks ran JDK ")
+        .append(machine.jdk())
+        .append(", ")
+        .append(machine.vm())
+        .append(", flags `")
+        .append(machine.flags())
+        .append("`\n");
     sb.append("- Profile: ")
         .append(
             full
@@ -327,13 +407,17 @@ public final class Report {
         .append("; whole suite took ")
         .append(took.toSeconds())
         .append(" s\n");
-    sb.append("- Load average (1, 5, 15 min; other people's builds share this machine): ")
+    sb.append("- Load average (1, 5, 15 min; anything above 0 is other work sharing the CPUs): ")
         .append(load)
         .append('\n');
     sb.append(
-        "- With 2 CPUs, more than 2 threads measures oversubscription, not many-core scaling."
-            + " Numbers from one short run on a shared machine are noisy: read ratios, not"
-            + " digits.\n");
+        String.format(
+            Locale.ROOT,
+            "- With %d CPUs, more than %d threads measures oversubscription, not many-core"
+                + " scaling. Numbers from one short run on a loaded machine are noisy: read"
+                + " ratios, not digits.%n",
+            machine.cpus(),
+            machine.cpus()));
     sb.append(
         "- Each cell: the median of the measurement iterations (JMH's mean and error are in"
             + " results.json), then (ratio = score / rangelock's score in the same row; the reference is"
@@ -456,12 +540,13 @@ public final class Report {
     return String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static void charts(List<Cell> cells, List<String> waits, Path out) throws IOException {
+  private static void charts(List<Cell> cells, List<String> waits, Path out, String stamp)
+      throws IOException {
     XYChart th =
         new XYChartBuilder()
             .width(900)
             .height(560)
-            .title("Disjoint pages, exclusive: throughput vs threads (2 CPUs)")
+            .title("Disjoint pages, exclusive: throughput vs threads")
             .xAxisTitle("threads")
             .yAxisTitle("ops/us (all threads)")
             .build();

@@ -2,77 +2,126 @@ package org.rangelock.bench.torture;
 
 import java.io.PrintStream;
 import java.util.Locale;
-import org.rangelock.DlmMode;
-import org.rangelock.MappingMode;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.rangelock.ModeTable;
 import org.rangelock.RangeLock;
-import org.rangelock.ReadWriteMode;
-import org.rangelock.TwoStateMode;
+import org.rangelock.bench.cli.JarVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code torture}: puts a {@link RangeLock} under every abuse at once, in the manner of the Linux
- * kernel's locktorture, and exits 0 only if nothing was violated.
+ * kernel's locktorture, and exits 0 only if nothing was violated (1 if something was, 2 on a usage
+ * error).
  *
  * <pre>
  * java -jar rangelock-bench/target/rangelock-bench.jar torture [--threads N] [--seconds S]
  *     [--table mapping|readWrite|dlm|twoState|all] [--seed X] [--virtual]
- *     [--max-wait-seconds B] [--zones Z] [--granule BYTES]
+ *     [--max-wait-seconds B] [--zones Z] [--granule BYTES] [--quiet]
  * </pre>
  *
- * <p>See {@link TortureRun} for what the threads do and what is checked.
+ * <p>While it runs it prints a progress line every few seconds (acquisitions so far, their rate,
+ * violations so far) when its output is a terminal, unless {@code --quiet}. See {@link TortureRun}
+ * for what the threads do and what is checked.
  */
-public final class Torture {
-  private Torture() {}
-
-  /** Parsed options. */
-  static final class Options {
-    int threads = 4;
-    boolean threadsSet;
-    int seconds = 30;
-    String table = "mapping";
-    long seed = System.nanoTime();
-    boolean virtual;
-    int maxWaitSeconds = 60;
-    int zones = 0; // 0: the lock's default
-    long granule = 0; // 0: the lock's default
+@Command(
+    name = "torture",
+    mixinStandardHelpOptions = true,
+    versionProvider = JarVersion.class,
+    sortOptions = false,
+    description = {
+      "Threads acquire random ranges in random modes through every entry point while a disturber"
+          + " interrupts, cancels and times out. Exit 0 only if no conflict coexisted, nothing"
+          + " leaked, no double close passed silently and no waiter was stuck past"
+          + " --max-wait-seconds; 1 otherwise; 2 on a usage error."
+    })
+public final class Torture implements Callable<Integer> {
+  /** The shipped mode tables, by the name the command line takes. */
+  enum Table {
+    mapping,
+    readWrite,
+    dlm,
+    twoState,
+    all
   }
 
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
-  }
+  @Spec CommandSpec spec;
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
-    Options o;
-    try {
-      o = parse(args);
-    } catch (IllegalArgumentException e) {
-      err.println("torture: " + e.getMessage());
-      err.println(usage());
-      return 2;
-    }
-    if (o == null) {
-      out.println(usage());
-      return 0;
-    }
-    if (o.virtual && !TortureRun.virtualThreadsAvailable()) {
-      err.println(
-          "torture: --virtual needs virtual threads (JDK 21 or later); this JVM is Java "
-              + System.getProperty("java.version")
-              + " at "
-              + System.getProperty("java.home")
-              + ". Run the same jar with a JDK 21+ java, or drop --virtual.");
-      return 2;
-    }
-    if (o.virtual && !o.threadsSet) {
-      o.threads = 2000;
-    }
-    String[] tables =
-        o.table.equals("all")
-            ? new String[] {"mapping", "readWrite", "dlm", "twoState"}
-            : new String[] {o.table};
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Worker threads (default 4; 2000 with --virtual).")
+  Integer threads;
+
+  @Option(
+      names = "--seconds",
+      paramLabel = "S",
+      defaultValue = "30",
+      description = "Run time per table (default ${DEFAULT-VALUE}); --table all runs four tables.")
+  int seconds;
+
+  @Option(
+      names = "--table",
+      paramLabel = "TABLE",
+      defaultValue = "mapping",
+      description = "Mode table, any case: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Table table;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "X",
+      description = "Random seed (default: the clock); printed, for replays.")
+  Long seed;
+
+  @Option(names = "--virtual", description = "Virtual worker threads (JDK 21 or later).")
+  boolean virtual;
+
+  @Option(
+      names = "--max-wait-seconds",
+      paramLabel = "B",
+      defaultValue = "60",
+      description = "A waiter stuck longer is a violation (default ${DEFAULT-VALUE}).")
+  int maxWaitSeconds;
+
+  @Option(
+      names = "--zones",
+      paramLabel = "Z",
+      description = "The lock's zone count (default: the lock's, 16); 1 puts all in one tree.")
+  Integer zones;
+
+  @Option(
+      names = "--granule",
+      paramLabel = "BYTES",
+      description =
+          "The lock's granule (default: the lock's, 64 KiB); 4096 spreads requests over zones.")
+  Long granule;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress lines (they are off anyway when output is not a terminal).")
+  boolean quiet;
+
+  /** Seconds between progress lines. */
+  static final int PROGRESS_SECONDS = 5;
+
+  @Override
+  public Integer call() {
+    validate();
+    PrintStream out = System.out;
+    int n = threads != null ? threads : virtual ? 2000 : 4;
+    long s = seed != null ? seed : System.nanoTime();
+    boolean progress = !quiet && System.console() != null;
+    Table[] tables =
+        table == Table.all
+            ? new Table[] {Table.mapping, Table.readWrite, Table.dlm, Table.twoState}
+            : new Table[] {table};
     int status = 0;
-    for (String t : tables) {
-      TortureRun.Result r = runTable(t, o, out);
+    for (Table t : tables) {
+      TortureRun.Result r = runTable(t, n, s, progress, out);
       if (!r.passed()) {
         status = 1;
       }
@@ -80,142 +129,136 @@ public final class Torture {
     return status;
   }
 
-  private static TortureRun.Result runTable(String table, Options o, PrintStream out) {
-    switch (table) {
-      case "mapping":
-        return start(ModeTable.mapping(), table, o, out);
-      case "readWrite":
-        return start(ModeTable.readWrite(), table, o, out);
-      case "dlm":
-        return start(ModeTable.dlm(), table, o, out);
-      default:
-        return start(ModeTable.twoState(), table, o, out);
+  /** Every option checked before any thread starts; errors name the option and the value. */
+  private void validate() {
+    range("--threads", threads == null ? 1 : threads, 1, 1_000_000);
+    range("--seconds", seconds, 1, 7 * 24 * 3600);
+    range("--max-wait-seconds", maxWaitSeconds, 1, 24 * 3600);
+    if (zones != null) {
+      range("--zones", zones, 1, 1024);
+      try {
+        RangeLock.builder(ModeTable.readWrite()).zones(zones); // the lock's own check
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(
+            spec.commandLine(), "--zones " + zones + ": " + e.getMessage());
+      }
+    }
+    if (granule != null) {
+      range("--granule", granule, 1, 1 << 30);
+      try {
+        RangeLock.builder(ModeTable.readWrite()).granule(granule); // the lock's own check
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(
+            spec.commandLine(), "--granule " + granule + ": " + e.getMessage());
+      }
+    }
+    if (virtual && !TortureRun.virtualThreadsAvailable()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--virtual needs virtual threads (JDK 21 or later); this JVM is Java "
+              + System.getProperty("java.version")
+              + " at "
+              + System.getProperty("java.home")
+              + ". Run the same jar with a JDK 21+ java, or drop --virtual.");
     }
   }
 
-  private static <M extends Enum<M>> TortureRun.Result start(
-      ModeTable<M> table, String name, Options o, PrintStream out) {
-    // Hold times feed the leak check (see TortureRun).
-    RangeLock.Builder<M> b = RangeLock.builder(table).recordHoldTimes(true);
-    if (o.zones != 0) {
-      b.zones(o.zones);
+  private void range(String option, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '" + option + "': " + v + " is not in " + min + ".." + max);
     }
-    if (o.granule != 0) {
-      b.granule(o.granule);
+  }
+
+  private TortureRun.Result runTable(
+      Table table, int n, long s, boolean progress, PrintStream out) {
+    switch (table) {
+      case mapping:
+        return start(ModeTable.mapping(), table, n, s, progress, out);
+      case readWrite:
+        return start(ModeTable.readWrite(), table, n, s, progress, out);
+      case dlm:
+        return start(ModeTable.dlm(), table, n, s, progress, out);
+      default:
+        return start(ModeTable.twoState(), table, n, s, progress, out);
+    }
+  }
+
+  private <M extends Enum<M>> TortureRun.Result start(
+      ModeTable<M> modes, Table name, int n, long s, boolean progress, PrintStream out) {
+    // Hold times feed the leak check (see TortureRun).
+    RangeLock.Builder<M> b = RangeLock.builder(modes).recordHoldTimes(true);
+    if (zones != null) {
+      b.zones(zones);
+    }
+    if (granule != null) {
+      b.granule(granule);
     }
     RangeLock<M> lock = b.build();
     out.printf(
         Locale.ROOT,
         "torture: table=%s threads=%d%s seconds=%d seed=%d max-wait=%ds lock=%s java=%s%n",
         name,
-        o.threads,
-        o.virtual ? " (virtual)" : "",
-        o.seconds,
-        o.seed,
-        o.maxWaitSeconds,
+        n,
+        virtual ? " (virtual)" : "",
+        seconds,
+        s,
+        maxWaitSeconds,
         lock,
         System.getProperty("java.version"));
     TortureRun<M> run =
         new TortureRun<>(
-            table,
-            TortureTarget.of(lock),
-            o.threads,
-            o.virtual,
-            o.seconds * 1000L,
-            o.seed,
-            o.maxWaitSeconds);
-    TortureRun.Result r = run.run(out);
+            modes, TortureTarget.of(lock), n, virtual, seconds * 1000L, s, maxWaitSeconds);
+    Thread ticker = progress ? progressLines(run, out) : null;
+    TortureRun.Result r;
+    try {
+      r = run.run(out);
+    } finally {
+      if (ticker != null) {
+        ticker.interrupt();
+      }
+    }
     out.println();
     return r;
   }
 
-  static Options parse(String[] args) {
-    Options o = new Options();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "-h":
-        case "--help":
-          return null;
-        case "--virtual":
-          o.virtual = true;
-          break;
-        case "--threads":
-          o.threads = positive(a, value(args, ++i, a), 1_000_000);
-          o.threadsSet = true;
-          break;
-        case "--seconds":
-          o.seconds = positive(a, value(args, ++i, a), 7 * 24 * 3600);
-          break;
-        case "--max-wait-seconds":
-          o.maxWaitSeconds = positive(a, value(args, ++i, a), 24 * 3600);
-          break;
-        case "--zones":
-          o.zones = positive(a, value(args, ++i, a), 1024);
-          RangeLock.builder(ModeTable.readWrite()).zones(o.zones); // the lock's own check
-          break;
-        case "--granule":
-          o.granule = positive(a, value(args, ++i, a), 1 << 30);
-          RangeLock.builder(ModeTable.readWrite()).granule(o.granule); // the lock's own check
-          break;
-        case "--seed":
-          String s = value(args, ++i, a);
-          try {
-            o.seed = Long.parseLong(s);
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed needs a number, got '" + s + "'");
-          }
-          break;
-        case "--table":
-          String t = value(args, ++i, a);
-          if (!t.matches("mapping|readWrite|dlm|twoState|all")) {
-            throw new IllegalArgumentException(
-                "--table must be mapping, readWrite, dlm, twoState or all; got '" + t + "'");
-          }
-          o.table = t;
-          break;
-        default:
-          throw new IllegalArgumentException("unknown option '" + a + "'");
-      }
-    }
-    return o;
+  /**
+   * A daemon that prints, every {@value #PROGRESS_SECONDS} s, the time left, the acquisitions so
+   * far and their rate over the last interval, and the violations so far.
+   */
+  private Thread progressLines(TortureRun<?> run, PrintStream out) {
+    Thread t =
+        new Thread(
+            () -> {
+              long t0 = System.nanoTime();
+              long lastAcq = 0;
+              long lastT = t0;
+              try {
+                while (true) {
+                  TimeUnit.SECONDS.sleep(PROGRESS_SECONDS);
+                  long now = System.nanoTime();
+                  long acq = run.acquisitionsSoFar();
+                  double rate = (acq - lastAcq) / ((now - lastT) / 1e9);
+                  long elapsed = TimeUnit.NANOSECONDS.toSeconds(now - t0);
+                  out.printf(
+                      Locale.ROOT,
+                      "  %3d/%d s  %,d acquisitions  %,.0f/s  violations %d%n",
+                      elapsed,
+                      seconds,
+                      acq,
+                      rate,
+                      run.violationsSoFar());
+                  lastAcq = acq;
+                  lastT = now;
+                }
+              } catch (InterruptedException e) {
+                // the run is over
+              }
+            },
+            "torture-progress");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return args[i];
-  }
-
-  private static int positive(String option, String v, int max) {
-    int n;
-    try {
-      n = Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
-    }
-    if (n < 1 || n > max) {
-      throw new IllegalArgumentException(option + " must be 1.." + max + ", got " + n);
-    }
-    return n;
-  }
-
-  static String usage() {
-    return "usage: torture [--threads N] [--seconds S] [--table mapping|readWrite|dlm|twoState|all]"
-        + " [--seed X] [--virtual] [--max-wait-seconds B] [--zones Z] [--granule BYTES]\n"
-        + "  threads acquire random ranges in random modes through every entry point while a"
-        + " disturber\n  interrupts, cancels and times out; exit 0 only if no conflict coexisted,"
-        + " nothing leaked,\n  no double close passed silently and no waiter was stuck past B"
-        + " seconds (default 60).\n  --threads defaults to 4 (2000 with --virtual, JDK 21+);"
-        + " --seconds (default 30) is per table,\n  so --table all runs four times as long;"
-        + " --seed (default: the clock) is printed, for replays;\n  --zones and --granule set the"
-        + " lock's layout (default 16 zones of 64 KiB granules): --zones 1\n  puts everything in"
-        + " one tree, --granule 4096 spreads each request over several zones.";
-  }
-
-  // Referenced so the shipped mode enums are all named in one place for readers.
-  static final Class<?>[] TABLE_MODES = {
-    MappingMode.class, ReadWriteMode.class, DlmMode.class, TwoStateMode.class
-  };
 }

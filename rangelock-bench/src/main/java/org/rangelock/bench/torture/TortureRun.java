@@ -273,6 +273,16 @@ final class TortureRun<M extends Enum<M>> {
     }
   }
 
+  /** Acquisitions so far, for the command's progress lines (any thread, any time). */
+  long acquisitionsSoFar() {
+    return sum(acquired, -1, -1);
+  }
+
+  /** Violations so far, for the command's progress lines (any thread, any time). */
+  int violationsSoFar() {
+    return violationCount.get();
+  }
+
   Result run(PrintStream out) {
     List<Worker> ws = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
