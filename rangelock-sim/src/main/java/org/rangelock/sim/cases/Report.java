@@ -1,8 +1,11 @@
 package org.rangelock.sim.cases;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,70 +92,32 @@ public final class Report {
     return null;
   }
 
-  /** Writes {@code [{strategy, case, trials, violations, firstViolation: {kind, trace}}]}. */
+  /**
+   * Writes {@code [{strategy, case, title, trials, violations, millis, firstViolation: {kind,
+   * detail, trialSeed, trace}}]} with Jackson.
+   */
   public static void writeJson(List<Cell> cells, Path file) throws IOException {
-    StringBuilder b = new StringBuilder("[\n");
-    for (int i = 0; i < cells.size(); i++) {
-      Cell c = cells.get(i);
-      b.append("  {\"strategy\": ")
-          .append(q(c.strategy().name()))
-          .append(", \"case\": ")
-          .append(c.scenario().number())
-          .append(", \"title\": ")
-          .append(q(c.scenario().title()))
-          .append(", \"trials\": ")
-          .append(c.trials())
-          .append(", \"violations\": ")
-          .append(c.violations())
-          .append(", \"millis\": ")
-          .append(c.millis())
-          .append(", \"firstViolation\": ");
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ArrayNode root = mapper.createArrayNode();
+    for (Cell c : cells) {
+      ObjectNode o = root.addObject();
+      o.put("strategy", c.strategy().name());
+      o.put("case", c.scenario().number());
+      o.put("title", c.scenario().title());
+      o.put("trials", c.trials());
+      o.put("violations", c.violations());
+      o.put("millis", c.millis());
       if (c.firstViolation() == null) {
-        b.append("null");
+        o.putNull("firstViolation");
       } else {
-        b.append("{\"kind\": ")
-            .append(q(c.firstViolation().kind().name()))
-            .append(", \"detail\": ")
-            .append(q(c.firstViolation().detail()))
-            .append(", \"trialSeed\": ")
-            .append(q(Long.toHexString(c.firstViolationSeed())))
-            .append(", \"trace\": [");
-        List<String> trace = c.firstViolation().trace();
-        for (int j = 0; j < trace.size(); j++) {
-          b.append(j == 0 ? "" : ", ").append(q(trace.get(j)));
-        }
-        b.append("]}");
-      }
-      b.append('}').append(i + 1 < cells.size() ? "," : "").append('\n');
-    }
-    b.append("]\n");
-    Files.writeString(file, b.toString());
-  }
-
-  static String q(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char ch : s.toCharArray()) {
-      switch (ch) {
-        case '"':
-          b.append("\\\"");
-          break;
-        case '\\':
-          b.append("\\\\");
-          break;
-        case '\n':
-          b.append("\\n");
-          break;
-        case '\t':
-          b.append("\\t");
-          break;
-        default:
-          if (ch < 0x20) {
-            b.append(String.format("\\u%04x", (int) ch));
-          } else {
-            b.append(ch);
-          }
+        ObjectNode v = o.putObject("firstViolation");
+        v.put("kind", c.firstViolation().kind().name());
+        v.put("detail", c.firstViolation().detail());
+        v.put("trialSeed", Long.toHexString(c.firstViolationSeed()));
+        ArrayNode trace = v.putArray("trace");
+        c.firstViolation().trace().forEach(trace::add);
       }
     }
-    return b.append('"').toString();
+    mapper.writeValue(file.toFile(), root);
   }
 }

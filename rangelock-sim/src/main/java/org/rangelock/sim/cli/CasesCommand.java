@@ -1,140 +1,197 @@
 package org.rangelock.sim.cli;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.rangelock.sim.cases.Case;
 import org.rangelock.sim.cases.CaseRunner;
 import org.rangelock.sim.cases.Cell;
 import org.rangelock.sim.cases.Report;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.race.Violation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code cases}: the seven-case report. Options: {@code --trials N} (per cell, default {@value
- * #DEFAULT_TRIALS}), {@code --seed S}, {@code --strategy NAME} (repeatable), {@code --case N}
- * (repeatable), {@code --trace} (print each cell's first violation with its trace), {@code --json
- * FILE}, {@code --require-clean NAME} (exit 1 if that strategy had any violation), {@code --replay
- * SEED} (run one trial with that trial seed, print its violations and trace; needs one strategy and
- * one case).
+ * {@code cases}: the seven-case report, every strategy against every case, {@code --trials} random
+ * trials per cell. Exit status 0, or 1 when a {@code --require-clean} strategy had a violation or a
+ * {@code --replay} reproduced one, 2 on a usage error. Strategies and cases are listed from {@link
+ * Strategy} and {@link CaseRunner#CASES}, so new ones appear here by themselves.
  */
-final class CasesCommand {
+@Command(
+    name = "cases",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    sortOptions = false,
+    description = {
+      "Run every strategy against every case and print the matrix: each cell is trials with a"
+          + " violation / trials, and the kind of the first violation.",
+      "Strategies: ${rangelock.sim.strategies}.",
+      "Cases: ${rangelock.sim.cases}."
+    })
+final class CasesCommand implements Callable<Integer> {
   static final int DEFAULT_TRIALS = 100;
 
-  private CasesCommand() {}
+  static {
+    // Listed in --help from the registries themselves.
+    List<String> cs = new ArrayList<>();
+    for (Case c : CaseRunner.CASES) {
+      cs.add(c.number() + " " + c.title());
+    }
+    System.setProperty("rangelock.sim.cases", String.join(", ", cs));
+    List<String> ss = new ArrayList<>();
+    for (Strategy s : Strategy.values()) {
+      ss.add(s.name());
+    }
+    System.setProperty("rangelock.sim.strategies", String.join(", ", ss));
+  }
 
-  static int run(String[] args) throws Exception {
-    int trials = DEFAULT_TRIALS;
-    long seed = 2012;
-    boolean trace = false;
-    Path json = null;
-    Long replay = null;
-    List<Strategy> strategies = new ArrayList<>();
-    List<Case> cases = new ArrayList<>();
-    List<Strategy> mustBeClean = new ArrayList<>();
-    try {
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--trials":
-            trials = Integer.parseInt(value(args, ++i, a));
-            if (trials < 1) {
-              throw new IllegalArgumentException("--trials must be at least 1, got " + trials);
-            }
-            break;
-          case "--seed":
-            seed = Long.decode(value(args, ++i, a));
-            break;
-          case "--strategy":
-            strategies.add(strategy(value(args, ++i, a)));
-            break;
-          case "--case":
-            cases.add(CaseRunner.caseNumber(Integer.parseInt(value(args, ++i, a))));
-            break;
-          case "--require-clean":
-            mustBeClean.add(strategy(value(args, ++i, a)));
-            break;
-          case "--trace":
-            trace = true;
-            break;
-          case "--json":
-            json = Path.of(value(args, ++i, a));
-            break;
-          case "--replay":
-            replay = Long.parseUnsignedLong(value(args, ++i, a).replaceFirst("^0x", ""), 16);
-            break;
-          case "-h":
-          case "--help":
-            System.out.println(
-                "usage: cases [--trials N] [--seed S] [--strategy NAME]... [--case N]... [--trace]"
-                    + " [--json FILE] [--replay TRIAL_SEED] [--require-clean NAME]...\n"
-                    + "strategies: NONE LEGACY INVALIDATE_LOCK TWO_STATE RANGE_LOCK; cases 1-7\n"
-                    + "each cell: trials with a violation / trials, and the kind of the first one\n"
-                    + "--require-clean NAME: exit 1 if that strategy had any violation");
-            return 0;
-          default:
-            throw new IllegalArgumentException("unknown option '" + a + "'");
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--trials",
+      paramLabel = "N",
+      defaultValue = "" + DEFAULT_TRIALS,
+      description = "Random trials per cell (default ${DEFAULT-VALUE}).")
+  int trials;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "2012",
+      description = "The run's seed (default ${DEFAULT-VALUE}); each trial's seed derives from it.")
+  long seed;
+
+  @Option(
+      names = "--strategy",
+      paramLabel = "NAME",
+      converter = StrategyName.class,
+      description = "A strategy, any case, - or _ (repeatable; default all).")
+  List<Strategy> strategies = new ArrayList<>();
+
+  @Option(
+      names = "--case",
+      paramLabel = "N",
+      description = "A case number (repeatable; default all).")
+  List<Integer> caseNumbers = new ArrayList<>();
+
+  @Option(names = "--trace", description = "Print each cell's first violation with its trace.")
+  boolean trace;
+
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "Also write the cells as JSON to FILE (checked before any trial runs).")
+  Path json;
+
+  @Option(
+      names = "--require-clean",
+      paramLabel = "NAME",
+      converter = StrategyName.class,
+      description = "Exit 1 if this strategy had any violation (repeatable).")
+  List<Strategy> mustBeClean = new ArrayList<>();
+
+  @Option(
+      names = "--replay",
+      paramLabel = "TRIAL_SEED",
+      converter = HexSeed.class,
+      description =
+          "Run one trial with this trial seed (hex, as printed after 'reproduce:'), print its"
+              + " violations and trace; exit 1 if it reproduces one. Needs one --strategy and"
+              + " one --case.")
+  Long replay;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No per-cell progress (it is off anyway when output is not a terminal).")
+  boolean quiet;
+
+  /** Strategy names in any case, with {@code -} for {@code _}; an error lists the choices. */
+  static final class StrategyName implements ITypeConverter<Strategy> {
+    @Override
+    public Strategy convert(String value) {
+      String n = value.toUpperCase(Locale.ROOT).replace('-', '_');
+      for (Strategy s : Strategy.values()) {
+        if (s.name().equals(n)) {
+          return s;
         }
       }
-    } catch (IllegalArgumentException e) {
-      System.err.println("cases: " + e.getMessage());
-      return 2;
+      throw new TypeConversionException(
+          "expected one of "
+              + List.of(Strategy.values())
+              + " (case-insensitive) but was '"
+              + value
+              + "'");
     }
-    if (strategies.isEmpty()) {
-      strategies.addAll(List.of(Strategy.values()));
+  }
+
+  /** A trial seed as printed by a report: hexadecimal, with or without {@code 0x}. */
+  static final class HexSeed implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return Long.parseUnsignedLong(value.replaceFirst("^0[xX]", ""), 16);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not a hexadecimal trial seed");
+      }
     }
-    if (cases.isEmpty()) {
-      cases.addAll(CaseRunner.CASES);
-    }
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    List<Case> cases = validate();
+    List<Strategy> strategies =
+        this.strategies.isEmpty() ? List.of(Strategy.values()) : List.copyOf(this.strategies);
+    PrintStream out = System.out;
     if (replay != null) {
-      if (strategies.size() != 1 || cases.size() != 1) {
-        System.err.println("cases: --replay needs exactly one --strategy and one --case");
-        return 2;
-      }
-      List<Violation> v = CaseRunner.randomTrial(strategies.get(0), cases.get(0), replay);
-      System.out.println(v.isEmpty() ? "no violation this time" : v.size() + " violation(s)");
-      for (Violation x : v) {
-        System.out.println(x);
-      }
-      if (!v.isEmpty()) {
-        System.out.println(v.get(0).traceText());
-      }
-      return 0;
+      return replay(strategies.get(0), cases.get(0), out);
     }
-    System.out.printf(
+    out.printf(
         "rangelock-sim: %d strategies x %d cases, %d trials per cell, seed %d, %d CPUs%n",
         strategies.size(), cases.size(), trials, seed, Runtime.getRuntime().availableProcessors());
+    boolean progress = !quiet && System.console() != null;
     long t0 = System.nanoTime();
-    List<Cell> cells = Report.run(strategies, cases, trials, seed, System.out);
+    List<Cell> cells = Report.run(strategies, cases, trials, seed, progress ? out : null);
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    System.out.println();
-    System.out.print(Report.table(cells, strategies, cases));
-    System.out.printf(
-        "each cell: trials with a violation / trials, and the kind of the first;" + " %.1f s%n",
+    out.println();
+    out.print(Report.table(cells, strategies, cases));
+    out.printf(
+        "each cell: trials with a violation / trials, and the kind of the first; %.1f s%n",
         ms / 1000.0);
     for (Cell c : cells) {
       if (c.firstViolation() != null) {
-        System.out.printf(
-            "%n%s case %d: %s%n  reproduce: java -jar rangelock-sim.jar cases --strategy %s --case %d --replay %x%n",
+        out.printf(
+            "%n%s case %d: %s%n  reproduce: java -jar %s cases --strategy %s --case %d --replay %x%n",
             c.strategy(),
             c.scenario().number(),
             c.firstViolation(),
+            jarPath(),
             c.strategy(),
             c.scenario().number(),
             c.firstViolationSeed());
         if (trace) {
-          System.out.println(c.firstViolation().traceText().indent(2));
+          out.println(c.firstViolation().traceText().indent(2));
         }
       }
     }
     if (json != null) {
       Report.writeJson(cells, json);
-      System.out.println("wrote " + json);
+      out.println("wrote " + json);
     }
     int status = 0;
     for (Cell c : cells) {
       if (mustBeClean.contains(c.strategy()) && c.violations() > 0) {
-        System.out.printf(
+        out.printf(
             "FAIL: %s let case %d through (%s)%n",
             c.strategy(), c.scenario().number(), c.firstViolation());
         status = 1;
@@ -143,15 +200,69 @@ final class CasesCommand {
     return status;
   }
 
-  /** A strategy by name, case and dashes forgiven ({@code range-lock} is {@code RANGE_LOCK}). */
-  private static Strategy strategy(String name) {
-    return Strategy.valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+  /** Every option checked before the first trial; errors name the option and the value. */
+  private List<Case> validate() {
+    if (trials < 1) {
+      throw usage("Invalid value for option '--trials': " + trials + " (at least 1)");
+    }
+    List<Case> cases = new ArrayList<>();
+    for (int n : caseNumbers) {
+      try {
+        cases.add(CaseRunner.caseNumber(n));
+      } catch (IllegalArgumentException e) {
+        throw usage("Invalid value for option '--case': " + e.getMessage());
+      }
+    }
+    if (cases.isEmpty()) {
+      cases.addAll(CaseRunner.CASES);
+    }
+    if (replay != null && (strategies.size() != 1 || caseNumbers.size() != 1)) {
+      throw usage("--replay needs exactly one --strategy and one --case");
+    }
+    if (json != null) {
+      Path abs = json.toAbsolutePath();
+      Path parent = abs.getParent();
+      if (Files.isDirectory(abs)) {
+        throw usage("Invalid value for option '--json': " + json + " is a directory");
+      }
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw usage("Invalid value for option '--json': directory " + parent + " does not exist");
+      }
+      if (!Files.isWritable(parent) || (Files.exists(abs) && !Files.isWritable(abs))) {
+        throw usage("Invalid value for option '--json': " + json + " is not writable");
+      }
+    }
+    return cases;
   }
 
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  private int replay(Strategy s, Case c, PrintStream out) {
+    List<Violation> v = CaseRunner.randomTrial(s, c, replay);
+    out.println(v.isEmpty() ? "no violation this time" : v.size() + " violation(s) reproduced");
+    for (Violation x : v) {
+      out.println(x);
     }
-    return args[i];
+    if (!v.isEmpty()) {
+      out.println(v.get(0).traceText());
+    }
+    return v.isEmpty() ? 0 : 1;
+  }
+
+  /** The path of the running jar, relative to the working directory when it is below it. */
+  static String jarPath() {
+    try {
+      Path p =
+          Path.of(CasesCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!p.toString().endsWith(".jar")) {
+        return "rangelock-sim/target/rangelock-sim.jar";
+      }
+      Path cwd = Path.of("").toAbsolutePath();
+      return p.startsWith(cwd) ? cwd.relativize(p).toString() : p.toString();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return "rangelock-sim/target/rangelock-sim.jar";
+    }
   }
 }

@@ -4,62 +4,87 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.rangelock.sim.exclusion.Strategy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code fsx --ops FILE --pattern FILE --out FILE [--expect FILE] [--direct] [--background]
  * [--strategy S]}: replays a log, writes the final bytes, and with {@code --expect} compares them,
- * exiting 1 with the first differing offset, the log line that last wrote it and the expected byte.
+ * exiting 1 with the first differing offset, the log line that last wrote it and the expected byte
+ * (2 on a usage error, before anything is replayed).
  */
-public final class FsxMain {
-  private FsxMain() {}
+@Command(
+    name = "fsx",
+    mixinStandardHelpOptions = true,
+    versionProvider = org.rangelock.sim.cli.Main.Version.class,
+    sortOptions = false,
+    description = {
+      "Replay an fsx operation log (xfstests' file-system exerciser) on the simulated machine,"
+          + " write the file's final bytes, and with --expect compare them with what the real"
+          + " kernel produced (through the cache and on disk)."
+    })
+public final class FsxMain implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
-  public static int run(String[] args) throws IOException {
-    Path ops = null;
-    Path pattern = null;
-    Path out = null;
-    Path expect = null;
-    boolean direct = false;
-    boolean background = false;
-    Strategy strategy = Strategy.RANGE_LOCK;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "--ops":
-          ops = Path.of(value(args, ++i, a));
-          break;
-        case "--pattern":
-          pattern = Path.of(value(args, ++i, a));
-          break;
-        case "--out":
-          out = Path.of(value(args, ++i, a));
-          break;
-        case "--expect":
-          expect = Path.of(value(args, ++i, a));
-          break;
-        case "--direct":
-          direct = true;
-          break;
-        case "--background":
-          background = true;
-          break;
-        case "--strategy":
-          strategy = Strategy.valueOf(value(args, ++i, a));
-          break;
-        case "-h":
-        case "--help":
-          System.out.println(
-              "usage: fsx --ops FILE --pattern FILE --out FILE [--expect FILE] [--direct]"
-                  + " [--background] [--strategy NONE|LEGACY|INVALIDATE_LOCK|TWO_STATE|RANGE_LOCK]");
-          return 0;
-        default:
-          System.err.println("fsx: unknown option '" + a + "'");
-          return 2;
+  @Option(names = "--ops", required = true, paramLabel = "FILE", description = "The fsx log.")
+  Path ops;
+
+  @Option(
+      names = "--pattern",
+      required = true,
+      paramLabel = "FILE",
+      description = "The write pattern fsx used (e.g. pattern.seed7.bin).")
+  Path pattern;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE",
+      description = "Where the final bytes are written (checked before the replay).")
+  Path out;
+
+  @Option(
+      names = "--expect",
+      paramLabel = "FILE",
+      description = "The real kernel's final file; exit 1 at the first difference.")
+  Path expect;
+
+  @Option(names = "--direct", description = "Reads and writes as direct IO.")
+  boolean direct;
+
+  @Option(names = "--background", description = "Background writeback and reclaim while replaying.")
+  boolean background;
+
+  @Option(
+      names = "--strategy",
+      paramLabel = "NAME",
+      defaultValue = "RANGE_LOCK",
+      description =
+          "Exclusion strategy, any case: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Strategy strategy;
+
+  @Override
+  public Integer call() throws IOException {
+    for (Object[] f :
+        new Object[][] {{"--ops", ops}, {"--pattern", pattern}, {"--expect", expect}}) {
+      Path p = (Path) f[1];
+      if (p != null && !Files.isRegularFile(p)) {
+        throw new ParameterException(
+            spec.commandLine(), "Invalid value for option '" + f[0] + "': no such file: " + p);
       }
     }
-    if (ops == null || pattern == null || out == null) {
-      System.err.println("fsx: --ops, --pattern and --out are required");
-      return 2;
+    Path dir = out.toAbsolutePath().getParent();
+    if (Files.isDirectory(out)
+        || dir == null
+        || !Files.isDirectory(dir)
+        || !Files.isWritable(dir)) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--out': cannot write " + out);
     }
     List<FsxOp> log = FsxOp.parse(ops);
     long t0 = System.nanoTime();
@@ -112,12 +137,5 @@ public final class FsxMain {
       }
     }
     return null;
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return args[i];
   }
 }

@@ -3,6 +3,8 @@ package org.rangelock.sim.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The jar's two commands, run in-process: options, exit codes, and what they print. */
+/** The jar's command line, run in-process: options, exit codes, and what they print. */
 class CliTest {
   @TempDir Path dir;
 
@@ -54,8 +56,9 @@ class CliTest {
     int status =
         capture(
             () ->
-                CasesCommand.run(
+                Main.run(
                     new String[] {
+                      "cases",
                       "--trials",
                       "3",
                       "--strategy",
@@ -72,14 +75,14 @@ class CliTest {
         captured[0].contains("RANGE_LOCK") && captured[0].contains("fault vs bufferedIO"),
         captured[0]);
     assertTrue(captured[0].contains("0/3"), "RANGE_LOCK's cell: " + captured[0]);
-    String text = Files.readString(json);
-    assertTrue(
-        text.startsWith("[")
-            && text.contains("\"strategy\": \"RANGE_LOCK\"")
-            && text.contains("\"case\": 4")
-            && text.contains("\"trials\": 3")
-            && text.contains("\"firstViolation\""),
-        text);
+    JsonNode cells = new ObjectMapper().readTree(json.toFile());
+    assertEquals(2, cells.size(), cells.toString());
+    JsonNode ours = cells.get(0);
+    assertEquals("RANGE_LOCK", ours.get("strategy").asText());
+    assertEquals(4, ours.get("case").asInt());
+    assertEquals(3, ours.get("trials").asInt());
+    assertEquals(0, ours.get("violations").asInt());
+    assertTrue(ours.get("firstViolation").isNull(), ours.toString());
   }
 
   @Test
@@ -89,8 +92,9 @@ class CliTest {
         1,
         capture(
             () ->
-                CasesCommand.run(
+                Main.run(
                     new String[] {
+                      "cases",
                       "--trials",
                       "2",
                       "--strategy",
@@ -105,8 +109,9 @@ class CliTest {
         0,
         capture(
             () ->
-                CasesCommand.run(
+                Main.run(
                     new String[] {
+                      "cases",
                       "--trials",
                       "2",
                       "--strategy",
@@ -120,15 +125,63 @@ class CliTest {
 
   @Test
   void casesRejectsBadOptionsWithStatusTwoNamingTheValue() throws Exception {
-    assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--case", "8"})));
-    assertTrue(captured[1].contains("no case 8"), captured[1]);
-    assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--trials", "0"})));
-    assertTrue(captured[1].contains("got 0"), captured[1]);
-    assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--strategy", "BOGUS"})));
-    assertTrue(captured[1].contains("BOGUS"), captured[1]);
-    assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--frobnicate"})));
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--case", "8"})));
+    assertTrue(captured[1].contains("'--case'") && captured[1].contains("no case 8"), captured[1]);
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--trials", "0"})));
+    assertTrue(captured[1].contains("'--trials': 0"), captured[1]);
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--strategy", "BOGUS"})));
+    assertTrue(
+        captured[1].contains("'--strategy'")
+            && captured[1].contains("'BOGUS'")
+            && captured[1].contains("RANGE_LOCK"),
+        captured[1]);
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--frobnicate"})));
     assertTrue(captured[1].contains("--frobnicate"), captured[1]);
-    assertEquals(2, capture(() -> CasesCommand.run(new String[] {"--replay", "ab"})));
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--replay", "ab"})));
+    assertTrue(captured[1].contains("--replay needs exactly one"), captured[1]);
+    assertEquals(2, capture(() -> Main.run(new String[] {"cases", "--trials", "abc"})));
+    assertTrue(captured[1].contains("'--trials'") && captured[1].contains("'abc'"), captured[1]);
+  }
+
+  @Test
+  void casesChecksItsJsonOutputBeforeRunningAnyTrial() throws Exception {
+    Path bad = dir.resolve("no-such-dir").resolve("x.json");
+    long t0 = System.nanoTime();
+    assertEquals(2, capture(() -> Main.run("cases", "--json", bad.toString())));
+    assertTrue(captured[1].contains("'--json'") && captured[1].contains("does not exist"));
+    assertTrue(captured[0].isEmpty(), "no trial may run first: " + captured[0]);
+    assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "it ran the trials first");
+  }
+
+  @Test
+  void replayExitsOneWhenItReproducesAndNamesTheJarInTheHint() throws Exception {
+    // NONE never flushes before a direct read: case 7 catches it in every trial.
+    // A report without --require-clean is not a verdict: exit 0 with the violation listed.
+    assertEquals(
+        0, capture(() -> Main.run("cases", "--trials", "1", "--strategy", "none", "--case", "7")));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "reproduce: java -jar (\\S+) cases .* --replay (\\p{XDigit}+)")
+            .matcher(captured[0]);
+    assertTrue(m.find(), captured[0]);
+    assertTrue(m.group(1).endsWith("rangelock-sim.jar"), m.group(1));
+    String seed = m.group(2);
+    assertEquals(
+        1, capture(() -> Main.run("cases", "--strategy", "NONE", "--case", "7", "--replay", seed)));
+    assertTrue(captured[0].contains("reproduced"), captured[0]);
+  }
+
+  @Test
+  void helpAndVersionAndNoCommand() throws Exception {
+    assertEquals(0, capture(() -> Main.run("--help")));
+    assertTrue(captured[0].contains("cases") && captured[0].contains("fsx"), captured[0]);
+    assertEquals(0, capture(() -> Main.run("cases", "--help")));
+    assertTrue(captured[0].contains("RANGE_LOCK") && captured[0].contains("7 "), captured[0]);
+    assertEquals(0, capture(() -> Main.run("fsx", "--help")));
+    assertEquals(0, capture(() -> Main.run("--version")));
+    assertTrue(captured[0].startsWith("rangelock-sim "), captured[0]);
+    assertEquals(2, capture(() -> Main.run("frobnicate")));
+    assertTrue(captured[1].contains("'frobnicate'"), captured[1]);
   }
 
   @Test
@@ -138,12 +191,17 @@ class CliTest {
     int status =
         capture(
             () ->
-                FsxCommand.run(
+                Main.run(
                     new String[] {
-                      "--ops", resource("testfile.fsxops").toString(),
-                      "--pattern", resource("pattern.seed7.bin").toString(),
-                      "--out", out.toString(),
-                      "--expect", expect.toString()
+                      "fsx",
+                      "--ops",
+                      resource("testfile.fsxops").toString(),
+                      "--pattern",
+                      resource("pattern.seed7.bin").toString(),
+                      "--out",
+                      out.toString(),
+                      "--expect",
+                      expect.toString()
                     }));
     assertEquals(0, status, captured[0] + captured[1]);
     assertEquals(-1L, Files.mismatch(out, expect));
@@ -159,12 +217,17 @@ class CliTest {
     int status =
         capture(
             () ->
-                FsxCommand.run(
+                Main.run(
                     new String[] {
-                      "--ops", resource("testfile.fsxops").toString(),
-                      "--pattern", resource("pattern.seed7.bin").toString(),
-                      "--out", dir.resolve("o.bin").toString(),
-                      "--expect", wrong.toString()
+                      "fsx",
+                      "--ops",
+                      resource("testfile.fsxops").toString(),
+                      "--pattern",
+                      resource("pattern.seed7.bin").toString(),
+                      "--out",
+                      dir.resolve("o.bin").toString(),
+                      "--expect",
+                      wrong.toString()
                     }));
     assertEquals(1, status);
     assertTrue(captured[0].contains("offset 0x2000") && captured[0].contains("line"), captured[0]);
@@ -172,8 +235,52 @@ class CliTest {
 
   @Test
   void fsxNeedsItsFiles() throws Exception {
-    assertEquals(2, capture(() -> FsxCommand.run(new String[] {"--ops", "x"})));
-    assertTrue(captured[1].contains("required"), captured[1]);
-    assertEquals(2, capture(() -> FsxCommand.run(new String[] {"--bogus"})));
+    assertEquals(2, capture(() -> Main.run(new String[] {"fsx", "--ops", "x"})));
+    assertTrue(captured[1].contains("Missing required"), captured[1]);
+    Path ops = resource("testfile.fsxops");
+    Path pattern = resource("pattern.seed7.bin");
+    assertEquals(
+        2,
+        capture(
+            () ->
+                Main.run(
+                    "fsx",
+                    "--ops",
+                    ops.toString(),
+                    "--pattern",
+                    pattern.toString(),
+                    "--out",
+                    dir.resolve("o.bin").toString(),
+                    "--bogus")));
+    assertTrue(captured[1].contains("'--bogus'"), captured[1]);
+    assertEquals(
+        2,
+        capture(
+            () ->
+                Main.run(
+                    "fsx",
+                    "--ops",
+                    ops.toString(),
+                    "--pattern",
+                    pattern.toString(),
+                    "--out",
+                    dir.resolve("nodir").resolve("o.bin").toString())));
+    assertTrue(captured[1].contains("'--out'"), captured[1]);
+    // Strategy names are case-insensitive here as in cases; a bad one lists the choices.
+    assertEquals(
+        2,
+        capture(
+            () ->
+                Main.run(
+                    "fsx",
+                    "--ops",
+                    ops.toString(),
+                    "--pattern",
+                    pattern.toString(),
+                    "--out",
+                    dir.resolve("o.bin").toString(),
+                    "--strategy",
+                    "nope")));
+    assertTrue(captured[1].contains("'nope'") && captured[1].contains("RANGE_LOCK"), captured[1]);
   }
 }
