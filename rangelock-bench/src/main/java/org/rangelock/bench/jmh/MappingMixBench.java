@@ -5,11 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
+import org.apache.commons.csv.CSVFormat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -30,9 +31,10 @@ import org.rangelock.MappingMode;
  * The mapping mix: page faults on random pages of a large file (FAULT, or shared), and every {@code
  * k}-th operation of each thread a page killer (INVALIDATE, or exclusive): alternately a punch of
  * 16 pages and a truncate to the end of the address space. Throughput is ops/us of all threads; the
- * killer's wait (request to grant) is recorded in the measurement iterations, and its maximum and
- * 99th percentile are printed and, if the system property {@code rangelock.bench.waitlog} names a
- * file, appended to it as {@code impl,k,threads,samples,p99Us, maxUs} (the report reads it).
+ * killer's wait (request to grant) is recorded in an HdrHistogram per thread (3 significant digits)
+ * in the measurement iterations; its median, 99th and 99.9th percentiles and maximum are printed
+ * and, if the system property {@code rangelock.bench.waitlog} names a file, appended to it as a CSV
+ * record {@code impl,k,threads,samples,p50Us,p99Us,p999Us,maxUs} (the report reads it).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -44,14 +46,13 @@ public class MappingMixBench {
   @Param({"100", "1000"})
   public int k;
 
-  static final ConcurrentLinkedQueue<long[]> SAMPLES = new ConcurrentLinkedQueue<>();
+  static final ConcurrentLinkedQueue<Histogram> SAMPLES = new ConcurrentLinkedQueue<>();
   static final AtomicInteger DONE = new AtomicInteger();
 
-  /** Per-thread killer wait samples (ns), measurement iterations only. */
+  /** Per-thread killer waits (ns), measurement iterations only. */
   @State(Scope.Thread)
   public static class Waits {
-    long[] ns = new long[1024];
-    int n;
+    final Histogram ns = new Histogram(3); // auto-resizing: no bound to guess
     boolean measuring;
     int ops;
 
@@ -61,18 +62,14 @@ public class MappingMixBench {
     }
 
     void record(long w) {
-      if (!measuring) {
-        return;
+      if (measuring) {
+        ns.recordValue(w);
       }
-      if (n == ns.length) {
-        ns = Arrays.copyOf(ns, n * 2);
-      }
-      ns[n++] = w;
     }
 
     @TearDown(Level.Trial)
     public void trial(BenchmarkParams bp, MappingMixBench b, Impl impl) {
-      SAMPLES.add(Arrays.copyOf(ns, n));
+      SAMPLES.add(ns.copy());
       if (DONE.incrementAndGet() == bp.getThreads()) {
         report(impl.impl, b.k, bp.getThreads());
         SAMPLES.clear();
@@ -107,22 +104,40 @@ public class MappingMixBench {
     s.lock.unlock(h);
   }
 
+  /** The CSV header of the side file, in the order {@link #report} writes the fields. */
+  public static final String[] WAIT_COLUMNS = {
+    "impl", "k", "threads", "samples", "p50Us", "p99Us", "p999Us", "maxUs"
+  };
+
   static void report(String impl, int k, int threads) {
-    long[] all = SAMPLES.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-    if (all.length == 0) {
+    Histogram all = new Histogram(3);
+    SAMPLES.forEach(all::add);
+    if (all.getTotalCount() == 0) {
       return;
     }
-    double p99 = all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.99) - 1)] / 1e3;
-    double max = all[all.length - 1] / 1e3;
-    String line =
-        String.format(Locale.ROOT, "%s,%d,%d,%d,%.1f,%.1f", impl, k, threads, all.length, p99, max);
-    System.out.println("\nkiller wait (impl,k,threads,samples,p99Us,maxUs): " + line);
+    Object[] record = {
+      impl,
+      k,
+      threads,
+      all.getTotalCount(),
+      us(all.getValueAtPercentile(50)),
+      us(all.getValueAtPercentile(99)),
+      us(all.getValueAtPercentile(99.9)),
+      us(all.getMaxValue())
+    };
+    StringBuilder line = new StringBuilder();
+    try {
+      CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get().printRecord(line, record);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    System.out.print("\nkiller wait (" + String.join(",", WAIT_COLUMNS) + "): " + line);
     String file = System.getProperty("rangelock.bench.waitlog");
     if (file != null) {
       try {
         Files.writeString(
             Path.of(file),
-            line + "\n",
+            line,
             StandardCharsets.UTF_8,
             StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
@@ -130,5 +145,10 @@ public class MappingMixBench {
         throw new java.io.UncheckedIOException(e);
       }
     }
+  }
+
+  /** Nanoseconds as microseconds with one decimal, as text. */
+  private static String us(long ns) {
+    return String.format(Locale.ROOT, "%.1f", ns / 1e3);
   }
 }

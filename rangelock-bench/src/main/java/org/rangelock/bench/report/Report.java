@@ -2,6 +2,11 @@ package org.rangelock.bench.report;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +22,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
@@ -68,6 +75,7 @@ public final class Report {
       boolean higherBetter,
       String impl,
       double score,
+      double mean,
       double error,
       double bytesPerOp,
       int threads) {}
@@ -175,12 +183,8 @@ public final class Report {
         new PrintStream(Files.newOutputStream(out.resolve("results.json")), true, UTF_8)) {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(all);
     }
-    List<String> waits =
-        Files.exists(waitlog) ? Files.readAllLines(waitlog, StandardCharsets.UTF_8) : List.of();
-    Files.writeString(
-        out.resolve("killer-waits.csv"),
-        "impl,k,threads,samples,p99Us,maxUs\n" + String.join("\n", waits) + "\n",
-        StandardCharsets.UTF_8);
+    List<Wait> waits = Wait.read(waitlog);
+    Wait.write(waits, out.resolve("killer-waits.csv"));
     Machine machine = Machine.of(all);
     Files.writeString(
         out.resolve("results.md"),
@@ -209,7 +213,8 @@ public final class Report {
 
   /**
    * What one run should take by its settings: per lock and fork, the warmup and measurement
-   * iterations plus about a second and a half to start the fork and its first iteration.
+   * iterations plus half a second to start the fork (calibrated on the 2026-11-27 quick run, 424
+   * s). The progress lines scale what is left by how this machine has kept to it so far.
    */
   static double estimateSeconds(Run r, boolean full, boolean smoke) {
     int locks = r.impls == null ? 1 : r.impls.size();
@@ -218,7 +223,7 @@ public final class Report {
         warmups(full, smoke) * warmupTime(full, smoke).convertTo(TimeUnit.MILLISECONDS)
             + measurements(full, smoke)
                 * measurementTime(full, smoke).convertTo(TimeUnit.MILLISECONDS);
-    return locks * forks * (iter / 1000.0 + 1.5);
+    return locks * forks * (iter / 1000.0 + 0.5);
   }
 
   static String human(double seconds) {
@@ -346,6 +351,7 @@ public final class Report {
         unit.startsWith("ops/"),
         impl,
         median(rr),
+        p.getScore(),
         p.getScoreError(),
         bytes,
         r.threads);
@@ -377,7 +383,7 @@ public final class Report {
 
   private static String markdown(
       List<Cell> cells,
-      List<String> waits,
+      List<Wait> waits,
       String profile,
       Duration took,
       String load,
@@ -500,19 +506,34 @@ public final class Report {
     }
     if (!waits.isEmpty()) {
       sb.append(
-          "\n## Mapping mix: the page killer's wait (request to grant, measurement iterations)\n\n");
+          "\n## Mapping mix: the page killer's wait (request to grant, measurement iterations,"
+              + " HdrHistogram)\n\n");
       sb.append(
-          "| impl | k | threads | kills | p99 (us) | max (us) |\n|---|---:|---:|---:|---:|---:|\n");
-      for (String w : waits) {
-        String[] f = w.split(",");
-        if (f.length == 6) {
-          sb.append("| ").append(String.join(" | ", f)).append(" |\n");
-        }
+          "| impl | k | threads | kills | p50 (us) | p99 (us) | p99.9 (us) | max (us) |\n"
+              + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      for (Wait w : waits) {
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f |%n",
+                w.impl(),
+                w.k(),
+                w.threads(),
+                w.samples(),
+                w.p50Us(),
+                w.p99Us(),
+                w.p999Us(),
+                w.maxUs()));
       }
     }
-    sb.append("\n## Charts\n\n![throughput vs threads](disjoint-threads.png)\n\n")
+    sb.append(
+            "\n## Charts\n\nBars and points are JMH's mean score; error bars are JMH's 99.9 %"
+                + " confidence half-width (none where JMH gives none); a lock missing from a"
+                + " workload has no bar. Each chart's foot names the run, CPUs, JDK and JVM"
+                + " flags.\n\n")
+        .append("![throughput vs threads](disjoint-threads.png)\n\n")
         .append("![cost vs held ranges](held-ranges.png)\n\n")
-        .append("![overlapping, 8 threads vs 2](overlapping.png)\n\n")
+        .append("![overlapping ranges](overlapping.png)\n\n")
         .append("![page killer wait p99](killer-wait-p99.png)\n\n")
         .append("![page killer wait max](killer-wait-max.png)\n");
     return sb.toString();
@@ -540,67 +561,65 @@ public final class Report {
     return String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static void charts(List<Cell> cells, List<String> waits, Path out, String stamp)
+  private static void charts(List<Cell> cells, List<Wait> waits, Path out, String stamp)
       throws IOException {
-    XYChart th =
-        new XYChartBuilder()
-            .width(900)
-            .height(560)
-            .title("Disjoint pages, exclusive: throughput vs threads")
-            .xAxisTitle("threads")
-            .yAxisTitle("ops/us (all threads)")
-            .build();
-    th.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    // Disjoint ranges: one bar group per measured thread count (no line through counts not run).
+    List<String> threadCounts = new ArrayList<>();
+    for (Cell c : cells) {
+      String t = String.valueOf(c.threads);
+      if (c.group.equals("disjoint") && !threadCounts.contains(t)) {
+        threadCounts.add(t);
+      }
+    }
+    if (!threadCounts.isEmpty()) {
+      CategoryChart th =
+          barChart(
+              "Disjoint pages, exclusive: throughput by thread count",
+              "threads (each on its own pages)",
+              "ops/us, all threads (mean ± JMH error)");
+      for (String impl : ALL) {
+        addBars(
+            th,
+            impl,
+            threadCounts,
+            w -> find(cells, "disjoint", impl, c -> String.valueOf(c.threads).equals(w)));
+      }
+      save(th, out.resolve("disjoint-threads.png"), stamp);
+    }
+    // Held ranges: measured points only, log-log, no connecting line.
     XYChart held =
         new XYChartBuilder()
-            .width(900)
+            .width(1000)
             .height(560)
             .title("Acquire + release with N other ranges held (1 thread)")
-            .xAxisTitle("ranges held")
-            .yAxisTitle("ns/op")
+            .xAxisTitle("ranges held (log scale)")
+            .yAxisTitle("ns/op (mean ± JMH error, log scale)")
             .build();
     held.getStyler().setXAxisLogarithmic(true);
     held.getStyler().setYAxisLogarithmic(true);
     held.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    held.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     for (String impl : ALL) {
-      Map<Double, Double> t = new TreeMap<>();
-      Map<Double, Double> h = new TreeMap<>();
+      Map<Double, Cell> h = new TreeMap<>();
       for (Cell c : cells) {
-        if (!c.impl.equals(impl)) {
-          continue;
+        if (c.impl.equals(impl) && c.group.equals("held")) {
+          h.put(Double.parseDouble(c.workload.replaceAll(".*held=", "")), c);
         }
-        if (c.group.equals("disjoint")) {
-          t.put((double) c.threads, c.score);
-        } else if (c.group.equals("held")) {
-          h.put(Double.parseDouble(c.workload.replaceAll(".*held=", "")), c.score);
-        }
-      }
-      if (!t.isEmpty()) {
-        th.addSeries(impl, new ArrayList<>(t.keySet()), new ArrayList<>(t.values()));
       }
       if (!h.isEmpty()) {
-        held.addSeries(impl, new ArrayList<>(h.keySet()), new ArrayList<>(h.values()));
+        List<Double> ys = new ArrayList<>();
+        List<Double> es = new ArrayList<>();
+        for (Cell c : h.values()) {
+          ys.add(c.mean);
+          es.add(Double.isNaN(c.error) ? 0 : Math.min(c.error, c.mean * 0.999)); // log axis
+        }
+        held.addSeries(impl, new ArrayList<>(h.keySet()), ys, es);
       }
     }
-    if (!th.getSeriesMap().isEmpty()) {
-      BitmapEncoder.saveBitmap(
-          th, out.resolve("disjoint-threads.png").toString(), BitmapEncoder.BitmapFormat.PNG);
-    }
     if (!held.getSeriesMap().isEmpty()) {
-      BitmapEncoder.saveBitmap(
-          held, out.resolve("held-ranges.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+      save(held, out.resolve("held-ranges.png"), stamp);
     }
-    // Overlapping ranges: one bar group per workload, one bar per lock.
-    CategoryChart ov =
-        new CategoryChartBuilder()
-            .width(1100)
-            .height(560)
-            .title("Random overlapping ranges: throughput")
-            .xAxisTitle("workload")
-            .yAxisTitle("ops/us (all threads)")
-            .build();
-    ov.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    ov.getStyler().setXAxisLabelRotation(20);
+    // Overlapping ranges: one bar group per workload, labels spelled out.
     List<String> workloads = new ArrayList<>();
     for (Cell c : cells) {
       if (c.group.equals("overlapping") && !workloads.contains(c.workload)) {
@@ -608,58 +627,130 @@ public final class Report {
       }
     }
     if (!workloads.isEmpty()) {
+      CategoryChart ov =
+          barChart(
+              "Random overlapping ranges: throughput",
+              "% of requests shared, range size in pages, threads",
+              "ops/us, all threads (mean ± JMH error)");
+      ov.getStyler().setXAxisLabelRotation(15);
+      List<String> labels = new ArrayList<>();
+      for (String w : workloads) {
+        labels.add(label(w));
+      }
       for (String impl : ALL) {
         List<Double> ys = new ArrayList<>();
+        List<Double> es = new ArrayList<>();
+        boolean any = false;
         for (String w : workloads) {
-          double y = 0;
-          for (Cell c : cells) {
-            if (c.workload.equals(w) && c.impl.equals(impl)) {
-              y = c.score;
-            }
-          }
-          ys.add(y);
+          Cell c = find(cells, "overlapping", impl, x -> x.workload.equals(w));
+          // A lock not run on a workload has no bar, not a bar of height 0.
+          ys.add(c == null ? null : c.mean);
+          es.add(c == null || Double.isNaN(c.error) ? 0.0 : c.error);
+          any |= c != null;
         }
-        ov.addSeries(impl, shortNames(workloads), ys);
+        if (any) {
+          ov.addSeries(impl, labels, ys, es);
+        }
       }
-      BitmapEncoder.saveBitmap(
-          ov, out.resolve("overlapping.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+      save(ov, out.resolve("overlapping.png"), stamp);
     }
     if (!waits.isEmpty()) {
-      for (int col : new int[] {4, 5}) {
-        String what = col == 4 ? "p99" : "max";
+      for (boolean max : new boolean[] {false, true}) {
+        String what = max ? "max" : "p99";
         CategoryChart kw =
-            new CategoryChartBuilder()
-                .width(900)
-                .height(560)
-                .title("Mapping mix: page killer wait, " + what)
-                .xAxisTitle("lock")
-                .yAxisTitle(what + " wait (us)")
-                .build();
-        kw.getStyler().setXAxisLabelRotation(20);
+            barChart(
+                "Mapping mix: the page killer's wait, " + what + " (HdrHistogram)",
+                "lock (k: one killer per k operations of a thread; threads)",
+                what + " wait, us (" + (max ? "longest single wait" : "99th percentile") + ")");
         kw.getStyler().setLegendVisible(false);
+        kw.getStyler().setXAxisLabelRotation(15);
         List<String> names = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
-        for (String w : waits) {
-          String[] f = w.split(",");
-          if (f.length == 6) {
-            names.add(f[0] + " k=" + f[1] + " t=" + f[2]);
-            ys.add(Double.parseDouble(f[col]));
-          }
+        for (Wait w : waits) {
+          names.add(w.impl() + " k=" + w.k() + " " + w.threads() + " thr");
+          ys.add(max ? w.maxUs() : w.p99Us());
         }
         kw.addSeries(what, names, ys);
-        BitmapEncoder.saveBitmap(
-            kw,
-            out.resolve("killer-wait-" + what + ".png").toString(),
-            BitmapEncoder.BitmapFormat.PNG);
+        save(kw, out.resolve("killer-wait-" + what + ".png"), stamp);
       }
     }
   }
 
-  private static List<String> shortNames(List<String> ws) {
-    List<String> out = new ArrayList<>();
-    for (String w : ws) {
-      out.add(w.replace("overlapping ", "").replace("readShare=", "r").replace("size=", "s"));
+  private static CategoryChart barChart(String title, String x, String y) {
+    CategoryChart c =
+        new CategoryChartBuilder()
+            .width(1100)
+            .height(560)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
+            .build();
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    return c;
+  }
+
+  private static void addBars(
+      CategoryChart chart,
+      String impl,
+      List<String> xs,
+      java.util.function.Function<String, Cell> cellAt) {
+    List<Double> ys = new ArrayList<>();
+    List<Double> es = new ArrayList<>();
+    boolean any = false;
+    for (String x : xs) {
+      Cell c = cellAt.apply(x);
+      ys.add(c == null ? null : c.mean);
+      es.add(c == null || Double.isNaN(c.error) ? 0.0 : c.error);
+      any |= c != null;
     }
-    return out;
+    if (any) {
+      chart.addSeries(impl, xs, ys, es);
+    }
+  }
+
+  private static Cell find(
+      List<Cell> cells, String group, String impl, java.util.function.Predicate<Cell> p) {
+    for (Cell c : cells) {
+      if (c.group.equals(group) && c.impl.equals(impl) && p.test(c)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** {@code overlapping readShare=90 size=16 t=2} as {@code 90% shared, 16 pages, 2 threads}. */
+  static String label(String workload) {
+    String share = workload.replaceAll(".*readShare=(\\d+).*", "$1");
+    String size = workload.replaceAll(".*size=(\\d+).*", "$1");
+    String threads = workload.replaceAll(".*t=(\\d+).*", "$1");
+    return share
+        + "% shared, "
+        + size
+        + (size.equals("1") ? " page, " : " pages, ")
+        + threads
+        + " thr";
+  }
+
+  /** Writes the chart as PNG with the run's stamp in a strip under it. */
+  private static void save(
+      org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file, String stamp)
+      throws IOException {
+    BufferedImage img = BitmapEncoder.getBufferedImage(chart);
+    BufferedImage out =
+        new BufferedImage(img.getWidth(), img.getHeight() + 24, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, out.getWidth(), out.getHeight());
+      g.drawImage(img, 0, 0, null);
+      g.setColor(Color.DARK_GRAY);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.drawString(stamp, 8, img.getHeight() + 16);
+    } finally {
+      g.dispose();
+    }
+    ImageIO.write(out, "png", file.toFile());
   }
 }
