@@ -3,13 +3,17 @@ package org.rangelock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * A lock over ranges of a {@code long} address space (a file's bytes, say) whose modes and their
@@ -82,7 +86,10 @@ public final class RangeLock<M extends Enum<M>> {
    * for Range.from or any range longer than zoneCount granules. Each zone is a small mutex (an
    * AQS, spun on briefly before queueing) guarding a treap of the requests registered in it,
    * ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
-   * requests overlapping a range are found in O(log n + k). Threads working on ranges of
+   * requests overlapping a range are found in O(log n + k) expected, whatever ranges callers
+   * choose: priorities are secret and random, and all tree code is iterative (see the treap
+   * section below), so neither depth nor stack use is in a caller's hands. Threads working on
+   * ranges of
    * different zones share no written cache line: each zone is padded, a request is written only
    * by threads holding one of its zone locks (or by its owner before it is published).
    *
@@ -190,6 +197,9 @@ public final class RangeLock<M extends Enum<M>> {
   private final Zone[] zones;
   private final boolean failOnSelfDeadlock;
   private final boolean recordHoldTimes;
+
+  /** Seeds the zones' treap priorities; never derived from, or visible through, anything else. */
+  private final long secret = ThreadLocalRandom.current().nextLong();
 
   private RangeLock(Builder<M> b) {
     this.table = b.table;
@@ -388,10 +398,17 @@ public final class RangeLock<M extends Enum<M>> {
    * completes with the hold when it is granted (at once if nothing conflicts), in the order
    * required by FIFO among conflicts, and is completed by the thread whose release granted it.
    *
-   * <p>Cancelling the future, or completing it by any other means ({@code complete}, {@code
-   * completeExceptionally}, {@code orTimeout}), before the grant withdraws the request and leaves
-   * nothing behind; if the grant races with it, the lock releases the hold itself. {@code
-   * obtrudeValue} and {@code obtrudeException} are not supported.
+   * <p>Completing the future by any means other than the grant, before the grant is delivered,
+   * withdraws the request and leaves nothing behind: {@code cancel}, {@code complete}, {@code
+   * completeExceptionally}, both {@code completeAsync}, {@code orTimeout} and {@code
+   * completeOnTimeout} (every public completion method of {@code CompletableFuture} as of JDK 25).
+   * The withdrawal is done <em>before</em> the future completes, so its dependent stages ({@code
+   * exceptionally}, {@code handle}, {@code whenComplete}, ...) already see a lock without the
+   * request: a fallback there can retry the range at once. If the grant was decided but not yet
+   * delivered when the future is completed, the lock releases that hold, again before the
+   * dependents run. {@code obtrudeValue} and {@code obtrudeException} throw {@link
+   * UnsupportedOperationException}: they could replace a delivered hold, which would then never be
+   * closed.
    *
    * <p>There is no self-deadlock check here: the calling thread does not wait.
    *
@@ -404,17 +421,22 @@ public final class RangeLock<M extends Enum<M>> {
     LockFuture<M> f = new LockFuture<>(this, r);
     r.future = f;
     if (enqueue(r, false)) {
-      f.grant(r); // nobody else has seen f yet: this always succeeds
+      f.grant(r); // nobody else has seen f yet: the claim is free
     }
     return f;
   }
 
   /**
-   * A consistent picture of every hold and waiting request, oldest first. It briefly takes every
-   * internal lock, so it is for debugging, watchdogs and tests, not for a hot path.
+   * A consistent picture of every hold and waiting request, oldest first: it takes every zone's
+   * internal lock, and reads each request's state and mode while it holds them all, so what it
+   * shows existed at one instant (a hold closed while the snapshot is assembled is shown held, as
+   * it was at that instant, never as waiting). It stops every acquire and release while it is
+   * taken, so it is for debugging, watchdogs and tests, not for a hot path.
    */
   public LockSnapshot<M> snapshot() {
     List<Entry<M>> all = new ArrayList<>();
+    List<LockSnapshot.Entry<M>> held = new ArrayList<>();
+    List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
     int n = 0;
     Zone[] locked = new Zone[zoneCount];
     try {
@@ -428,31 +450,70 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < n; i++) {
         collect(locked[i].root, locked[i].index, all);
       }
+      all.sort(Comparator.comparingLong(e -> e.seq));
+      // State and mode are read here, under every zone lock, where neither can change.
+      for (Entry<M> x : all) {
+        Request<M> r = x.request;
+        LockSnapshot.Entry<M> e =
+            new LockSnapshot.Entry<>(
+                r.range,
+                table.modeOf(r.mode),
+                r.owner.getId(),
+                r.ownerName,
+                r.sinceNanos,
+                r.timed,
+                r.future != null);
+        (r.state == GRANTED ? held : waiting).add(e);
+      }
     } finally {
       for (int i = n - 1; i >= 0; i--) {
         locked[i].unlock();
       }
     }
-    all.sort(Comparator.comparingLong(e -> e.seq));
-    List<LockSnapshot.Entry<M>> held = new ArrayList<>();
-    List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
-    for (Entry<M> x : all) {
-      Request<M> r = x.request;
-      LockSnapshot.Entry<M> e =
-          new LockSnapshot.Entry<>(
-              r.range(),
-              r.mode(),
-              r.owner.getId(),
-              r.owner.getName(),
-              r.sinceNanos,
-              r.future != null);
-      if (r.state == GRANTED) {
-        held.add(e);
-      } else {
-        waiting.add(e);
+    return new LockSnapshot<>(held, waiting);
+  }
+
+  private void collect(Node root, int z, List<Entry<M>> out) {
+    for (Node t = firstCandidate(root, Long.MIN_VALUE);
+        t != null;
+        t = nextCandidate(t, Long.MIN_VALUE)) {
+      Entry<M> x = t.entry();
+      if (zoneIndex(x.request, 0) == z) {
+        out.add(x); // each request once: from its first zone
       }
     }
-    return new LockSnapshot<>(held, waiting);
+  }
+
+  /** For tests: the height of the tallest zone tree (iterative, so a deep tree cannot overflow). */
+  int treeHeight() {
+    int max = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = zone(z);
+      zone.lock();
+      try {
+        ArrayDeque<Node> level = new ArrayDeque<>();
+        if (zone.root != null) {
+          level.add(zone.root);
+        }
+        int h = 0;
+        while (!level.isEmpty()) {
+          h++;
+          for (int k = level.size(); k > 0; k--) {
+            Node t = level.poll();
+            if (t.left != null) {
+              level.add(t.left);
+            }
+            if (t.right != null) {
+              level.add(t.right);
+            }
+          }
+        }
+        max = Math.max(max, h);
+      } finally {
+        zone.unlock();
+      }
+    }
+    return max;
   }
 
   @Override
@@ -505,6 +566,7 @@ public final class RangeLock<M extends Enum<M>> {
     Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
     if (async || recordHoldTimes) {
       r.sinceNanos = System.nanoTime();
+      r.timed = true;
     }
     return r;
   }
@@ -512,7 +574,7 @@ public final class RangeLock<M extends Enum<M>> {
   private Zone zone(int z) {
     Zone zone = (Zone) ZONES.getAcquire(zones, z);
     if (zone == null) {
-      Zone fresh = new Zone(z);
+      Zone fresh = new Zone(z, secret + z * 0xD1B54A32D192ED03L);
       zone = (Zone) ZONES.compareAndExchangeRelease(zones, z, null, fresh);
       if (zone == null) {
         zone = fresh;
@@ -641,28 +703,47 @@ public final class RangeLock<M extends Enum<M>> {
     return false;
   }
 
-  /** Under all of r's zone locks: gives r its tree entry, stamps its seq, links it in. */
+  /**
+   * Under all of r's zone locks: gives r its tree entry, stamps its seq, links it in. Everything
+   * that allocates comes first; linking is iterative and allocation-free, and if anything still
+   * throws (a VM error) the zones already linked are unlinked again, so a request is never left in
+   * some of its zones with nobody holding its handle.
+   */
   private void insert(Request<M> r, int blockers) {
     long seq = 0;
     for (int i = 0; i < r.zoneCount; i++) {
       seq = Math.max(seq, zones[zoneIndex(r, i)].clock);
     }
-    Entry<M> e = new Entry<>(r, seq + 1);
+    Entry<M> e = new Entry<>(r, seq + 1, zones[zoneIndex(r, 0)].nextPriority());
+    if (r.zoneCount > 1) {
+      e.extra = new Node[r.zoneCount - 1];
+      for (int i = 1; i < r.zoneCount; i++) {
+        Node n = new Node(e);
+        n.prio = e.prio;
+        e.extra[i - 1] = n;
+      }
+    }
+    if (blockers != 0 && !r.timed) {
+      r.sinceNanos = System.nanoTime();
+      r.timed = true;
+    }
+    int linked = 0;
+    try {
+      for (; linked < r.zoneCount; linked++) {
+        link(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+      }
+    } catch (Throwable t) {
+      while (--linked >= 0) {
+        unlink(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+      }
+      throw t;
+    }
     // Plain writes: r and e are published to other threads only through the zone locks.
     BLOCKERS.set(e, blockers);
     STATE.set(r, blockers == 0 ? GRANTED : WAITING);
-    if (blockers != 0 && r.sinceNanos == 0) {
-      r.sinceNanos = System.nanoTime();
-    }
-    if (r.zoneCount > 1) {
-      e.extra = new Node[r.zoneCount - 1];
-    }
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
       zone.clock = e.seq;
-      Node n = i == 0 ? e : (e.extra[i - 1] = new Node(e));
-      n.prio = e.prio();
-      zone.root = insert(zone.root, n);
       if (blockers != 0) {
         WAITING_COUNT.getAndAdd(zone, 1);
       }
@@ -751,7 +832,7 @@ public final class RangeLock<M extends Enum<M>> {
     Request<M> r = e.request;
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
-      zone.root = delete(zone.root, nodeAt(e, i));
+      unlink(zone, nodeAt(e, i));
       if (zone.waiting != 0) {
         wake = decrementLater(zone.root, e, oldMode, newMode, wake);
       }
@@ -767,8 +848,10 @@ public final class RangeLock<M extends Enum<M>> {
       LockFuture<M> f = r.future;
       if (f == null) {
         LockSupport.unpark(r.owner);
-      } else if (!f.grant(r)) {
-        release(r); // the future was cancelled or completed while the grant was on its way
+      } else {
+        // If a caller's completion claimed the future first, that caller withdraws the request
+        // and, finding it granted, releases it before completing: nothing to do here.
+        f.grant(r);
       }
       wake = next;
     }
@@ -792,25 +875,53 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Overlap walks. Each runs under the lock of one zone; t is (a subtree of) its treap.
+  // Overlap walks. Each runs under the lock of one zone over its treap, iteratively (parent
+  // links), so no walk can overflow the stack however the tree is shaped.
 
   /** Bit 32 of countBlockers' result: one of the blockers is the requesting thread's own hold. */
   private static final long SELF_BLOCKED = 1L << 32;
 
   /**
-   * Counts requests in t that overlap r with an incompatible mode (low 32 bits), and sets
+   * The first node, in key order, of the subtree t that may overlap [start, ...): the leftmost node
+   * whose left subtree ends at or before start. Null if nothing in t ends after start.
+   */
+  private static Node firstCandidate(Node t, long start) {
+    if (t == null || t.maxEnd <= start) {
+      return null;
+    }
+    while (t.left != null && t.left.maxEnd > start) {
+      t = t.left;
+    }
+    return t;
+  }
+
+  /** The next node after t, in key order, that may overlap [start, ...); null at the end. */
+  private static Node nextCandidate(Node t, long start) {
+    Node n = firstCandidate(t.right, start);
+    if (n != null) {
+      return n;
+    }
+    Node c = t;
+    Node p = t.parent;
+    while (p != null && p.right == c) {
+      c = p;
+      p = p.parent;
+    }
+    return p; // its left subtree, which held t, is done; it is next in key order
+  }
+
+  /**
+   * Counts requests in the tree that overlap r with an incompatible mode (low 32 bits), and sets
    * SELF_BLOCKED if one of them is a hold that r's thread acquired synchronously.
    */
-  private long countBlockers(Node t, Request<M> r) {
+  private long countBlockers(Node root, Request<M> r) {
     long count = 0;
     final long start = r.range.start();
     final long end = r.range.end();
-    while (t != null && t.maxEnd > start) {
-      long left = countBlockers(t.left, r);
-      count = (count + (int) left) | (left & SELF_BLOCKED);
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
-        break; // t and its right subtree start at or after r's end
+        break; // x and everything after it start at or after r's end
       }
       Request<M> xr = x.request;
       if (x.end > start && conflicts(xr.mode, r.mode)) {
@@ -819,19 +930,14 @@ public final class RangeLock<M extends Enum<M>> {
           count |= SELF_BLOCKED;
         }
       }
-      t = t.right;
     }
     return count;
   }
 
-  private Request<M> findOwnBlocker(Node t, Request<M> r) {
+  private Request<M> findOwnBlocker(Node root, Request<M> r) {
     final long start = r.range.start();
     final long end = r.range.end();
-    while (t != null && t.maxEnd > start) {
-      Request<M> own = findOwnBlocker(t.left, r);
-      if (own != null) {
-        return own;
-      }
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
         break;
@@ -844,20 +950,19 @@ public final class RangeLock<M extends Enum<M>> {
           && xr.state == GRANTED) {
         return xr;
       }
-      t = t.right;
     }
     return null;
   }
 
   /**
-   * Decrements every later request in t that overlaps e, conflicted with it in mode oldMode, and no
-   * longer conflicts with it in newMode (-1: e is gone). Returns the list of requests granted.
+   * Decrements every later request in the tree that overlaps e, conflicted with it in mode oldMode,
+   * and no longer conflicts with it in newMode (-1: e is gone). Returns the list of requests
+   * granted.
    */
-  private Entry<M> decrementLater(Node t, Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
+  private Entry<M> decrementLater(Node root, Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
     final long start = e.start;
     final long end = e.end;
-    while (t != null && t.maxEnd > start) {
-      wake = decrementLater(t.left, e, oldMode, newMode, wake);
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
         break;
@@ -878,29 +983,17 @@ public final class RangeLock<M extends Enum<M>> {
           wake = x;
         }
       }
-      t = t.right;
     }
     return wake;
   }
 
-  private void collect(Node t, int z, List<Entry<M>> out) {
-    while (t != null) {
-      collect(t.left, z, out);
-      Entry<M> x = t.entry();
-      if (zoneIndex(x.request, 0) == z) {
-        out.add(x); // each request once: from its first zone
-      }
-      t = t.right;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // The treap: ordered by (start, seq), max-heap on prio, maxEnd = max end in the subtree.
-
-  private static int priority(long seq) {
-    long h = seq * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 29));
-  }
+  // The treap: ordered by (start, seq), max-heap on prio, maxEnd = max end in the subtree. Every
+  // operation is iterative over parent links: constant stack, no allocation, so linking a request
+  // into its zones cannot fail half-way for want of stack. Priorities are drawn from a per-zone
+  // SplitMix64 stream seeded from a per-lock random secret, so no caller can choose ranges that
+  // line keys up with priorities (which turns a treap into a list): the expected depth is
+  // O(log n) whatever the ranges, and nothing a caller sees or controls reveals a priority.
 
   private static boolean before(Node a, Node b) {
     Entry<?> x = a.entry();
@@ -916,69 +1009,101 @@ public final class RangeLock<M extends Enum<M>> {
     t.maxEnd = Math.max(t.entry().end, Math.max(maxEnd(t.left), maxEnd(t.right)));
   }
 
-  private static Node insert(Node t, Node n) {
-    if (t == null) {
-      n.left = null;
-      n.right = null;
-      n.maxEnd = n.entry().end;
-      return n;
+  /** Makes n take q's place under q's parent (or as the root). */
+  private static void replaceChild(Zone z, Node q, Node n) {
+    Node g = q.parent;
+    if (n != null) {
+      n.parent = g;
     }
-    if (before(n, t)) {
-      t.left = insert(t.left, n);
-      if (t.left.prio > t.prio) {
-        Node l = t.left;
-        t.left = l.right;
-        update(t);
-        l.right = t;
-        update(l);
-        return l;
-      }
+    if (g == null) {
+      z.root = n;
+    } else if (g.left == q) {
+      g.left = n;
     } else {
-      t.right = insert(t.right, n);
-      if (t.right.prio > t.prio) {
-        Node r = t.right;
-        t.right = r.left;
-        update(t);
-        r.left = t;
-        update(r);
-        return r;
-      }
+      g.right = n;
     }
-    update(t);
-    return t;
   }
 
-  private static Node delete(Node t, Node n) {
-    if (t == n) {
-      Node merged = merge(t.left, t.right);
-      n.left = null;
-      n.right = null;
-      return merged;
+  /** q's left child rises above q. */
+  private static void rotateRight(Zone z, Node q) {
+    Node n = q.left;
+    replaceChild(z, q, n);
+    q.left = n.right;
+    if (q.left != null) {
+      q.left.parent = q;
     }
-    if (before(n, t)) {
-      t.left = delete(t.left, n);
-    } else {
-      t.right = delete(t.right, n);
-    }
-    update(t);
-    return t;
+    n.right = q;
+    q.parent = n;
+    update(q);
+    update(n);
   }
 
-  private static Node merge(Node a, Node b) {
-    if (a == null) {
-      return b;
+  /** q's right child rises above q. */
+  private static void rotateLeft(Zone z, Node q) {
+    Node n = q.right;
+    replaceChild(z, q, n);
+    q.right = n.left;
+    if (q.right != null) {
+      q.right.parent = q;
     }
-    if (b == null) {
-      return a;
+    n.left = q;
+    q.parent = n;
+    update(q);
+    update(n);
+  }
+
+  /** Links n into z's treap: as a leaf in key order, then up while its priority is higher. */
+  private static void link(Zone z, Node n) {
+    n.left = null;
+    n.right = null;
+    n.maxEnd = n.entry().end;
+    Node p = null;
+    boolean left = false;
+    for (Node t = z.root; t != null; t = left ? t.left : t.right) {
+      p = t;
+      left = before(n, t);
     }
-    if (a.prio > b.prio) {
-      a.right = merge(a.right, b);
+    n.parent = p;
+    if (p == null) {
+      z.root = n;
+      return;
+    }
+    if (left) {
+      p.left = n;
+    } else {
+      p.right = n;
+    }
+    while (n.parent != null && n.prio > n.parent.prio) {
+      Node q = n.parent;
+      if (q.left == n) {
+        rotateRight(z, q);
+      } else {
+        rotateLeft(z, q);
+      }
+    }
+    for (Node a = n.parent; a != null; a = a.parent) {
       update(a);
-      return a;
     }
-    b.left = merge(a, b.left);
-    update(b);
-    return b;
+  }
+
+  /** Unlinks n from z's treap: down while it has two children, then spliced out. */
+  private static void unlink(Zone z, Node n) {
+    while (n.left != null && n.right != null) {
+      if (n.left.prio > n.right.prio) {
+        rotateRight(z, n);
+      } else {
+        rotateLeft(z, n);
+      }
+    }
+    Node child = n.left != null ? n.left : n.right;
+    Node p = n.parent;
+    replaceChild(z, n, child);
+    n.left = null;
+    n.right = null;
+    n.parent = null;
+    for (Node a = p; a != null; a = a.parent) {
+      update(a);
+    }
   }
 
   private static long saturatedNanos(Duration d) {
@@ -997,6 +1122,7 @@ public final class RangeLock<M extends Enum<M>> {
     // All guarded by the lock of the zone whose tree holds this node.
     Node left;
     Node right;
+    Node parent;
     long maxEnd;
     int prio;
     private final Entry<?> entry;
@@ -1039,15 +1165,12 @@ public final class RangeLock<M extends Enum<M>> {
     /** Intrusive list of entries granted by one release, woken after the zone locks drop. */
     Entry<M> nextWake;
 
-    Entry(Request<M> request, long seq) {
+    Entry(Request<M> request, long seq, int prio) {
       this.request = request;
       this.start = request.range.start();
       this.end = request.range.end();
       this.seq = seq;
-    }
-
-    int prio() {
-      return priority(seq);
+      this.prio = prio;
     }
   }
 
@@ -1059,6 +1182,10 @@ public final class RangeLock<M extends Enum<M>> {
     final RangeLock<M> lock;
     final Range range;
     final Thread owner;
+
+    /** The owner's name when the request was made (a thread may be renamed later). */
+    final String ownerName;
+
     final int firstZone;
     final int zoneCount;
 
@@ -1077,14 +1204,20 @@ public final class RangeLock<M extends Enum<M>> {
     /** For async requests only; set before the request is enqueued. */
     LockFuture<M> future;
 
+    /** System.nanoTime() when the request was made, if timed. */
     long sinceNanos;
+
+    /** Whether sinceNanos was recorded (see Builder.recordHoldTimes). */
+    boolean timed;
 
     Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
       this.lock = lock;
       this.range = range;
       this.firstZone = firstZone;
       this.zoneCount = zoneCount;
-      this.owner = Thread.currentThread();
+      Thread t = Thread.currentThread();
+      this.owner = t;
+      this.ownerName = t.getName();
       MODE.set(this, mode);
     }
 
@@ -1155,6 +1288,8 @@ public final class RangeLock<M extends Enum<M>> {
     // Guarded by this zone's lock.
     Node root;
     long clock;
+    // SplitMix64 state of this zone's treap priorities, seeded from the lock's secret.
+    long priorities;
     // Waiting requests registered here; changed atomically (a grant may come from another zone).
     volatile int waiting;
     // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
@@ -1163,8 +1298,17 @@ public final class RangeLock<M extends Enum<M>> {
     volatile Object word;
     long p10, p11, p12, p13, p14, p15, p16, p17;
 
-    Zone(int index) {
+    Zone(int index, long seed) {
       this.index = index;
+      this.priorities = seed;
+    }
+
+    /** The next treap priority of this zone (SplitMix64); under the zone lock. */
+    int nextPriority() {
+      long z = (priorities += 0x9E3779B97F4A7C15L);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return (int) (z ^ (z >>> 31));
     }
 
     /** Takes the mutex and switches the zone to tree mode, folding a fast holder in. */
@@ -1175,21 +1319,32 @@ public final class RangeLock<M extends Enum<M>> {
         if (w == TREE_MODE) {
           return;
         }
+        // The fast holder's entry is allocated before the switch, so that nothing can fail
+        // between taking the holder out of the word and putting it in the tree.
+        Entry<?> e = w == null ? null : fastEntry((Request<?>) w);
         if (WORD.compareAndSet(this, w, TREE_MODE)) {
-          if (w != null) {
-            foldIn((Request<?>) w);
+          if (e != null) {
+            foldIn(e);
           }
           return;
         }
       }
     }
 
-    /** Gives the fast holder x its tree entry; the tree was empty while x was the fast holder. */
-    private <M extends Enum<M>> void foldIn(Request<M> x) {
-      Entry<M> e = new Entry<>(x, ++clock);
-      e.prio = e.prio();
-      root = insert(root, e);
-      x.entry = e;
+    private <M extends Enum<M>> Entry<M> fastEntry(Request<M> x) {
+      return new Entry<>(x, clock + 1, nextPriority());
+    }
+
+    /** Gives the fast holder its tree entry; the tree was empty while it was the fast holder. */
+    private <M extends Enum<M>> void foldIn(Entry<M> e) {
+      clock = e.seq;
+      root = null; // empty while the word held a request
+      e.left = null;
+      e.right = null;
+      e.parent = null;
+      e.maxEnd = e.end;
+      root = e;
+      e.request.entry = e;
     }
 
     /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */
@@ -1234,46 +1389,110 @@ public final class RangeLock<M extends Enum<M>> {
 
   /**
    * The future of an async request: completing it by any means other than the grant withdraws the
-   * request.
+   * request first, so that dependent stages run on a lock from which the request is gone.
+   *
+   * <p>Every public way to complete a {@code CompletableFuture} (JDK 17 to 25) goes through one
+   * claim: {@code complete}, {@code completeExceptionally} and {@code cancel} here; {@code
+   * completeAsync} (both), overridden to call them; {@code orTimeout} and {@code
+   * completeOnTimeout}, which the JDK implements by calling {@code completeExceptionally} and
+   * {@code complete}; {@code obtrudeValue} and {@code obtrudeException} are refused (they could
+   * replace a delivered hold, which would then never be closed). The claim is a CAS on {@code
+   * claim}: the grant's delivery takes it 0 -> 1 and completes with the hold; a caller's completion
+   * takes it 0 -> 2, withdraws the request (or, if the grant was decided but not yet delivered,
+   * releases it), and only then completes, running the dependents. Whoever loses the claim does
+   * nothing: a caller's completion returns false, a grant's delivery leaves the release to the
+   * caller that claimed.
    */
   static final class LockFuture<M extends Enum<M>> extends CompletableFuture<RangeHandle<M>> {
+    private static final VarHandle CLAIM;
+
+    static {
+      try {
+        CLAIM = MethodHandles.lookup().findVarHandle(LockFuture.class, "claim", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final RangeLock<M> lock;
     private final Request<M> request;
+
+    /** 0: open; 1: the grant is being delivered; 2: a caller completes it. */
+    @SuppressWarnings("unused")
+    private volatile int claim;
 
     LockFuture(RangeLock<M> lock, Request<M> request) {
       this.lock = lock;
       this.request = request;
     }
 
-    boolean grant(Request<M> r) {
-      return super.complete(r);
+    /** Delivers the grant, unless a caller's completion claimed the future first. */
+    void grant(Request<M> r) {
+      if (CLAIM.compareAndSet(this, 0, 1)) {
+        super.complete(r);
+      }
+    }
+
+    /**
+     * Claims the future for a caller's completion and withdraws the request (releasing a grant that
+     * was decided but not delivered). False if the future was already claimed.
+     */
+    private boolean withdraw() {
+      if (!CLAIM.compareAndSet(this, 0, 2)) {
+        return false;
+      }
+      if (!lock.abandon(request)) {
+        lock.release(request); // granted, and the grant is ours to give back
+      }
+      return true;
     }
 
     @Override
     public boolean complete(RangeHandle<M> value) {
-      boolean done = super.complete(value);
-      if (done) {
-        lock.abandon(request);
-      }
-      return done;
+      return withdraw() && super.complete(value);
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-      boolean done = super.completeExceptionally(ex);
-      if (done) {
-        lock.abandon(request);
-      }
-      return done;
+      Objects.requireNonNull(ex, "ex");
+      return withdraw() && super.completeExceptionally(ex);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (isCancelled()) {
-        lock.abandon(request);
+      if (withdraw()) {
+        return super.cancel(mayInterruptIfRunning);
       }
-      return cancelled;
+      return isCancelled();
+    }
+
+    @Override
+    public CompletableFuture<RangeHandle<M>> completeAsync(
+        Supplier<? extends RangeHandle<M>> supplier, Executor executor) {
+      Objects.requireNonNull(supplier, "supplier");
+      Objects.requireNonNull(executor, "executor");
+      // The JDK's completeAsync completes through an internal path that would bypass the claim.
+      executor.execute(
+          () -> {
+            if (isDone()) {
+              return;
+            }
+            RangeHandle<M> value;
+            try {
+              value = supplier.get();
+            } catch (Throwable ex) {
+              completeExceptionally(ex);
+              return;
+            }
+            complete(value);
+          });
+      return this;
+    }
+
+    @Override
+    public CompletableFuture<RangeHandle<M>> completeAsync(
+        Supplier<? extends RangeHandle<M>> supplier) {
+      return completeAsync(supplier, defaultExecutor());
     }
 
     @Override
