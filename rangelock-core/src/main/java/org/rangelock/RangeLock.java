@@ -10,10 +10,15 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lock over ranges of a {@code long} address space (a file's bytes, say) whose modes and their
@@ -57,7 +62,23 @@ import java.util.function.Supplier;
  * than cores a lock that only spins collapses. {@link #acquire} is not interruptible (an interrupt
  * during the wait is kept and re-asserted on return). Futures from {@link #acquireAsync} are
  * completed by the thread whose release granted them, after the lock's internal structures are
- * unlocked, so dependent stages that are not {@code *Async} run in that thread.
+ * unlocked, so dependent stages that are not {@code *Async} run in that thread (or on an {@link
+ * #acquireAsync(Range, Enum, Executor) executor} of the caller's choice). A parked waiter's {@link
+ * LockSupport#getBlocker park blocker} is its request, whose {@code toString} gives the range, mode
+ * and state; waits longer than a threshold are recorded by JDK Flight Recorder as {@code
+ * org.rangelock.Wait} events (range, mode, duration, outcome, and what the request waited behind).
+ *
+ * <p><b>Holds are not reentrant.</b> Every acquire is a new request with its own handle, whoever
+ * already holds what. A thread that asks again for a range it holds in a compatible mode gets a
+ * second, independent hold (to be closed on its own) — unless an earlier conflicting request waits
+ * between them, in which case the second request waits behind that one (FIFO) and the thread is
+ * stuck, as with any fair reader/writer lock; a thread that asks for a range it holds in a
+ * conflicting mode gets an {@link IllegalStateException} (see below). Nest holds only when no
+ * conflicting request can arrive between them, or take the union range once.
+ *
+ * <p><b>Cheap state queries.</b> {@link #holdCount()}, {@link #waitingCount()}, {@link
+ * #hasWaiters()} and {@link #toString()} read a few words per zone and take no lock; {@link
+ * #snapshot()} gives the consistent, detailed picture at a price.
  *
  * <p><b>Bad input</b> ({@code null} range or mode, a mode of another table through raw types, a
  * negative timeout) throws {@link NullPointerException} or {@link IllegalArgumentException} naming
@@ -169,6 +190,8 @@ public final class RangeLock<M extends Enum<M>> {
   private static final VarHandle STATE;
   private static final VarHandle WAITING_COUNT;
   private static final VarHandle WORD;
+  private static final VarHandle HOLDS_HERE;
+  private static final VarHandle WAITERS_HERE;
 
   /**
    * Zone word value while the zone is in tree mode (a mutex holder is in, or the tree is not
@@ -182,6 +205,8 @@ public final class RangeLock<M extends Enum<M>> {
       BLOCKERS = l.findVarHandle(Entry.class, "blockers", int.class);
       STATE = l.findVarHandle(Request.class, "state", int.class);
       WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
+      HOLDS_HERE = l.findVarHandle(Zone.class, "holdsHere", int.class);
+      WAITERS_HERE = l.findVarHandle(Zone.class, "waitersHere", int.class);
       WORD = l.findVarHandle(Zone.class, "word", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -253,7 +278,7 @@ public final class RangeLock<M extends Enum<M>> {
   public RangeHandle<M> acquire(Range range, M mode) {
     Request<M> r = newRequest(range, mode, false);
     if (!enqueue(r, true)) {
-      awaitGrant(r, FOREVER, false);
+      waitFor(r, FOREVER, false);
     }
     return r;
   }
@@ -275,7 +300,7 @@ public final class RangeLock<M extends Enum<M>> {
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    if (!enqueue(r, true) && awaitGrant(r, FOREVER, true) == INTERRUPTED) {
+    if (!enqueue(r, true) && waitFor(r, FOREVER, true) == INTERRUPTED) {
       giveUp(r);
       throw new InterruptedException();
     }
@@ -290,7 +315,7 @@ public final class RangeLock<M extends Enum<M>> {
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
    */
-  public RangeHandle<M> tryAcquire(Range range, M mode) {
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode) {
     Request<M> r = newRequest(range, mode, false);
     return tryEnqueue(r) ? r : null;
   }
@@ -309,24 +334,52 @@ public final class RangeLock<M extends Enum<M>> {
    *     lock's table
    * @throws IllegalStateException if the current thread would wait for a hold of its own
    */
-  public RangeHandle<M> tryAcquire(Range range, M mode, Duration timeout)
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode, Duration timeout)
       throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
     }
+    return tryAcquireNanos(range, mode, saturatedNanos(timeout));
+  }
+
+  /**
+   * Acquires {@code range} in {@code mode}, waiting at most {@code timeout} {@code unit}s: the
+   * {@link java.util.concurrent.locks.Lock#tryLock(long, TimeUnit)} form of {@link
+   * #tryAcquire(Range, Enum, Duration)}, with the same behaviour (zero: a try; a timeout whose
+   * nanoseconds overflow a {@code long}: no limit; a grant racing the timeout wins).
+   *
+   * @return the hold, or {@code null} if the timeout elapsed first (nothing is left behind)
+   * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
+   *     left behind
+   * @throws NullPointerException if {@code range}, {@code mode} or {@code unit} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative, or {@code mode} is not of this
+   *     lock's table
+   * @throws IllegalStateException if the current thread would wait for a hold of its own
+   */
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    Objects.requireNonNull(unit, "unit");
+    if (timeout < 0) {
+      throw new IllegalArgumentException(
+          "timeout must not be negative, was " + timeout + " " + unit);
+    }
+    return tryAcquireNanos(range, mode, unit.toNanos(timeout)); // toNanos saturates
+  }
+
+  private @Nullable RangeHandle<M> tryAcquireNanos(Range range, M mode, long nanos)
+      throws InterruptedException {
     Request<M> r = newRequest(range, mode, false);
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    long nanos = saturatedNanos(timeout);
     if (nanos == 0) {
       return tryEnqueue(r) ? r : null;
     }
     if (enqueue(r, true)) {
       return r;
     }
-    switch (awaitGrant(r, nanos, true)) {
+    switch (waitFor(r, nanos, true)) {
       case TIMED_OUT:
         return abandon(r) ? null : r; // a grant that raced the timeout stands
       case INTERRUPTED:
@@ -341,6 +394,87 @@ public final class RangeLock<M extends Enum<M>> {
   private static final int GRANTED_NOW = 0;
   private static final int TIMED_OUT = 1;
   private static final int INTERRUPTED = 2;
+
+  /**
+   * awaitGrant, reported to JDK Flight Recorder as a {@link WaitEvent} when that event is enabled
+   * (its threshold, 10 ms by default, decides which waits are recorded). The event object is made
+   * only here, on the path that waits, so an uncontended acquire never pays for it.
+   */
+  private int waitFor(Request<M> r, long nanos, boolean interruptible) {
+    WaitEvent event = new WaitEvent();
+    if (!event.isEnabled()) {
+      return awaitGrant(r, nanos, interruptible);
+    }
+    event.begin();
+    String behind = describeBlocker(r);
+    int result = awaitGrant(r, nanos, interruptible);
+    event.end();
+    if (event.shouldCommit()) {
+      event.lock = lockName();
+      event.rangeStart = r.range.start();
+      event.rangeEnd = r.range.end();
+      event.mode = table.modeOf(r.mode).name();
+      event.waitedBehind = behind;
+      event.outcome =
+          result == GRANTED_NOW ? "granted" : result == TIMED_OUT ? "timed out" : "interrupted";
+      event.commit();
+    }
+    return result;
+  }
+
+  /** The oldest earlier request that blocks r, described; under r's zone locks. */
+  private String describeBlocker(Request<M> r) {
+    lockZones(r);
+    try {
+      Entry<M> e = r.entry;
+      if (r.state != WAITING || e == null) {
+        return "nothing (granted before the wait began)";
+      }
+      Request<M> oldest = null;
+      long oldestSeq = Long.MAX_VALUE;
+      for (int i = 0; i < r.zoneCount; i++) {
+        Request<M> b = firstBlocker(zones[zoneIndex(r, i)].root, e);
+        if (b != null && b.entry.seq < oldestSeq) {
+          oldest = b;
+          oldestSeq = b.entry.seq;
+        }
+      }
+      if (oldest == null) {
+        return "nothing (granted before the wait began)";
+      }
+      int others = (int) BLOCKERS.getVolatile(e) - 1;
+      return table.modeOf(oldest.mode)
+          + " "
+          + oldest.range
+          + (oldest.state == GRANTED ? " held by " : " waiting, requested by ")
+          + oldest.ownerName
+          + (others > 0 ? " (and " + others + " more)" : "");
+    } finally {
+      unlockZones(r);
+    }
+  }
+
+  /** The oldest request in the tree that is earlier than e, overlaps it and conflicts with it. */
+  private @Nullable Request<M> firstBlocker(@Nullable Node root, Entry<M> e) {
+    Request<M> best = null;
+    for (Node t = firstCandidate(root, e.start); t != null; t = nextCandidate(t, e.start)) {
+      Entry<M> x = t.entry();
+      if (x.start >= e.end) {
+        break;
+      }
+      if (x.end > e.start
+          && x.seq < e.seq
+          && conflicts(x.request.mode, e.request.mode)
+          && (best == null || x.seq < best.entry.seq)) {
+        best = x.request;
+      }
+    }
+    return best;
+  }
+
+  private String lockName() {
+    return "RangeLock@" + Integer.toHexString(System.identityHashCode(this));
+  }
 
   /**
    * Waits until r is granted: spins briefly, then yields (so that on an oversubscribed machine the
@@ -368,9 +502,9 @@ public final class RangeLock<M extends Enum<M>> {
       if (i < WAIT_SPINS + WAIT_YIELDS) {
         Thread.yield();
       } else if (left == FOREVER) {
-        LockSupport.park(this);
+        LockSupport.park(r); // the blocker jstack shows: the request, with its range and mode
       } else {
-        LockSupport.parkNanos(this, left);
+        LockSupport.parkNanos(r, left);
       }
       if (Thread.interrupted()) {
         if (interruptible) {
@@ -417,8 +551,30 @@ public final class RangeLock<M extends Enum<M>> {
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
    */
   public CompletableFuture<RangeHandle<M>> acquireAsync(Range range, M mode) {
+    return enqueueAsync(range, mode, null);
+  }
+
+  /**
+   * {@link #acquireAsync(Range, Enum)}, with the grant delivered through {@code executor}: the
+   * future is completed with the hold by a task run on {@code executor} (also when the request is
+   * granted at once), so dependent stages that are not {@code *Async} run there instead of in the
+   * thread whose release granted the request. If {@code executor} rejects the task, the hold is
+   * released and the future completes exceptionally with the {@link
+   * java.util.concurrent.RejectedExecutionException}. Withdrawal by completing the future works as
+   * described for {@link #acquireAsync(Range, Enum)}.
+   *
+   * @return a future of the hold
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
+  public CompletableFuture<RangeHandle<M>> acquireAsync(Range range, M mode, Executor executor) {
+    return enqueueAsync(range, mode, Objects.requireNonNull(executor, "executor"));
+  }
+
+  private CompletableFuture<RangeHandle<M>> enqueueAsync(
+      Range range, M mode, @Nullable Executor executor) {
     Request<M> r = newRequest(range, mode, true);
-    LockFuture<M> f = new LockFuture<>(this, r);
+    LockFuture<M> f = new LockFuture<>(this, r, executor);
     r.future = f;
     if (enqueue(r, false)) {
       f.grant(r); // nobody else has seen f yet: the claim is free
@@ -516,14 +672,131 @@ public final class RangeLock<M extends Enum<M>> {
     return max;
   }
 
+  /**
+   * A {@link Lock} view of {@code range} in {@code mode}, for code written against {@code
+   * java.util.concurrent.locks}: {@code lock()} is {@link #acquire}, {@code lockInterruptibly()}
+   * {@link #acquireInterruptibly}, {@code tryLock()} and {@code tryLock(long, TimeUnit)} the two
+   * {@code tryAcquire}s (a negative time counts as zero, as {@code Lock} specifies), and {@code
+   * unlock()} closes the calling thread's hold, kept in a thread-local of the view. All guarantees
+   * of this lock apply (FIFO among conflicts, self-deadlock detection, memory effects).
+   *
+   * <p>Differences from {@code ReentrantLock}: the view is <b>not reentrant</b> — locking it again
+   * from a thread that holds it through the view throws {@link IllegalStateException} (a second
+   * hold of a shared mode would be granted, and the thread-local could not say which {@code unlock}
+   * releases which); {@code unlock()} from a thread that does not hold it throws {@link
+   * IllegalMonitorStateException}; {@link Lock#newCondition()} throws {@link
+   * UnsupportedOperationException}, because a condition wait must release the range and re-request
+   * it, which in a FIFO range lock means going to the back of the queue behind every conflicting
+   * request that arrived meanwhile — a silent loss of the caller's place (for a shared mode there
+   * is no single owner to signal either). Use a condition of a separate lock.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
+  public Lock asLock(Range range, M mode) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(mode);
+    return new RangeLockView<>(this, range, mode);
+  }
+
+  /**
+   * A {@link ReadWriteLock} view of {@code range}: its read lock is {@link #asLock(Range, Enum)} of
+   * {@code readMode}, its write lock that of {@code writeMode} (for the read/write table, {@code
+   * SHARED} and {@code EXCLUSIVE}; for the mapping table, for example {@code FAULT} and {@code
+   * INVALIDATE}). Both views have the restrictions described there: not reentrant, no conditions,
+   * no upgrade (a thread holding the read lock that takes the write lock gets the self-deadlock
+   * {@link IllegalStateException} when the modes conflict), and no downgrade through the views (use
+   * {@link RangeHandle#downgrade} on a handle for that).
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a mode is not of this lock's table, or {@code readMode} is
+   *     not compatible with itself (a read lock must be shareable)
+   */
+  public ReadWriteLock asReadWriteLock(Range range, M readMode, M writeMode) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(readMode);
+    table.checkMode(writeMode);
+    if (conflicts(readMode.ordinal(), readMode.ordinal())) {
+      throw new IllegalArgumentException(
+          "readMode " + readMode + " is not compatible with itself: a read lock must be shared");
+    }
+    Lock read = new RangeLockView<>(this, range, readMode);
+    Lock write = new RangeLockView<>(this, range, writeMode);
+    return new ReadWriteLock() {
+      @Override
+      public Lock readLock() {
+        return read;
+      }
+
+      @Override
+      public Lock writeLock() {
+        return write;
+      }
+
+      @Override
+      public String toString() {
+        return "read " + read + ", write " + write;
+      }
+    };
+  }
+
+  /**
+   * How many holds are in place: a cheap query (a few reads per zone, no lock taken), for
+   * monitoring. Like {@code ConcurrentHashMap.size()}, it is exact when the lock is quiescent and
+   * an estimate while holds come and go (each zone is read at a slightly different instant); use
+   * {@link #snapshot()} for a consistent picture.
+   */
+  public int holdCount() {
+    int n = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = (Zone) ZONES.getAcquire(zones, z);
+      if (zone != null) {
+        Object w = zone.word;
+        n += zone.holdsHere + (w instanceof Request ? 1 : 0);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * How many requests are waiting (blocking, timed and async): a cheap query with the same
+   * consistency as {@link #holdCount()}.
+   */
+  public int waitingCount() {
+    int n = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = (Zone) ZONES.getAcquire(zones, z);
+      if (zone != null) {
+        n += zone.waitersHere;
+      }
+    }
+    return n;
+  }
+
+  /** Whether any request is waiting: {@code waitingCount() > 0}, as cheap and as consistent. */
+  public boolean hasWaiters() {
+    return waitingCount() > 0;
+  }
+
+  /**
+   * The lock's identity, settings and state, for logs, e.g. {@code
+   * RangeLock<MappingMode>@1b6d3586[zones=16, granule=65536, holds=3, waiting=1]} (counts as {@link
+   * #holdCount()} and {@link #waitingCount()}).
+   */
   @Override
   public String toString() {
     return "RangeLock<"
         + table.modeClass().getSimpleName()
-        + ">[zones="
+        + ">@"
+        + Integer.toHexString(System.identityHashCode(this))
+        + "[zones="
         + zoneCount
         + ", granule="
         + (1L << granuleShift)
+        + ", holds="
+        + holdCount()
+        + ", waiting="
+        + waitingCount()
         + "]";
   }
 
@@ -741,6 +1014,12 @@ public final class RangeLock<M extends Enum<M>> {
     // Plain writes: r and e are published to other threads only through the zone locks.
     BLOCKERS.set(e, blockers);
     STATE.set(r, blockers == 0 ? GRANTED : WAITING);
+    Zone first = zones[zoneIndex(r, 0)];
+    if (blockers == 0) {
+      HOLDS_HERE.getAndAdd(first, 1);
+    } else {
+      WAITERS_HERE.getAndAdd(first, 1);
+    }
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
       zone.clock = e.seq;
@@ -765,6 +1044,7 @@ public final class RangeLock<M extends Enum<M>> {
             "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
       }
       STATE.setRelease(r, RELEASED);
+      HOLDS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
       wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
@@ -787,6 +1067,7 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < r.zoneCount; i++) {
         WAITING_COUNT.getAndAdd(zones[zoneIndex(r, i)], -1);
       }
+      WAITERS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
       wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
@@ -978,6 +1259,9 @@ public final class RangeLock<M extends Enum<M>> {
           for (int i = 0; i < xr.zoneCount; i++) {
             WAITING_COUNT.getAndAdd(zones[zoneIndex(xr, i)], -1);
           }
+          Zone first = zones[zoneIndex(xr, 0)];
+          WAITERS_HERE.getAndAdd(first, -1);
+          HOLDS_HERE.getAndAdd(first, 1);
           STATE.setRelease(xr, GRANTED);
           x.nextWake = wake;
           wake = x;
@@ -1292,6 +1576,10 @@ public final class RangeLock<M extends Enum<M>> {
     long priorities;
     // Waiting requests registered here; changed atomically (a grant may come from another zone).
     volatile int waiting;
+    // Tree holds and waiting requests whose first zone this is, for holdCount/waitingCount;
+    // changed atomically (a grant may come from another zone's lock holder).
+    volatile int holdsHere;
+    volatile int waitersHere;
     // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
     // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
     // empty). Only a mutex holder moves it to or from TREE_MODE.
@@ -1345,6 +1633,7 @@ public final class RangeLock<M extends Enum<M>> {
       e.maxEnd = e.end;
       root = e;
       e.request.entry = e;
+      HOLDS_HERE.getAndAdd(this, 1);
     }
 
     /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */
@@ -1421,16 +1710,34 @@ public final class RangeLock<M extends Enum<M>> {
     @SuppressWarnings("unused")
     private volatile int claim;
 
-    LockFuture(RangeLock<M> lock, Request<M> request) {
+    /** Where the grant is delivered; null: in the granting thread. */
+    private final @Nullable Executor executor;
+
+    LockFuture(RangeLock<M> lock, Request<M> request, @Nullable Executor executor) {
       this.lock = lock;
       this.request = request;
+      this.executor = executor;
     }
 
     /** Delivers the grant, unless a caller's completion claimed the future first. */
     void grant(Request<M> r) {
-      if (CLAIM.compareAndSet(this, 0, 1)) {
-        super.complete(r);
+      if (!CLAIM.compareAndSet(this, 0, 1)) {
+        return;
       }
+      if (executor == null) {
+        super.complete(r);
+        return;
+      }
+      try {
+        executor.execute(() -> deliver(r));
+      } catch (RejectedExecutionException rejected) {
+        lock.release(r); // the claim is ours: nobody else will deliver or release it
+        super.completeExceptionally(rejected);
+      }
+    }
+
+    private void deliver(Request<M> r) {
+      super.complete(r);
     }
 
     /**
