@@ -13,7 +13,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -105,8 +104,8 @@ public final class RangeLock<M extends Enum<M>> {
    * stride apart shared zones). A request registers in the circular run of zones from its first
    * granule's to its last granule's: one zone for the usual page-sized or IO-sized range, all zones
    * for Range.from or any range longer than zoneCount granules. Each zone is a small mutex (an
-   * AQS, spun on briefly before queueing) guarding a treap of the requests registered in it,
-   * ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
+   * int, spun on, then yielded on, then waited for on a monitor) guarding a treap of the requests
+   * registered in it, ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
    * requests overlapping a range are found in O(log n + k) expected, whatever ranges callers
    * choose: priorities are secret and random, and all tree code is iterative (see the treap
    * section below), so neither depth nor stack use is in a caller's hands. Threads working on
@@ -191,6 +190,8 @@ public final class RangeLock<M extends Enum<M>> {
   private static final VarHandle WAITING_COUNT;
   private static final VarHandle WORD;
   private static final VarHandle HOLDS_HERE;
+  private static final VarHandle MUTEX;
+  private static final VarHandle MUTEX_WAITERS;
   private static final VarHandle WAITERS_HERE;
 
   /**
@@ -204,10 +205,12 @@ public final class RangeLock<M extends Enum<M>> {
       MethodHandles.Lookup l = MethodHandles.lookup();
       BLOCKERS = l.findVarHandle(Entry.class, "blockers", int.class);
       STATE = l.findVarHandle(Request.class, "state", int.class);
-      WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
-      HOLDS_HERE = l.findVarHandle(Zone.class, "holdsHere", int.class);
-      WAITERS_HERE = l.findVarHandle(Zone.class, "waitersHere", int.class);
-      WORD = l.findVarHandle(Zone.class, "word", Object.class);
+      WAITING_COUNT = l.findVarHandle(ZoneFields.class, "waiting", int.class);
+      HOLDS_HERE = l.findVarHandle(ZoneFields.class, "holdsHere", int.class);
+      WAITERS_HERE = l.findVarHandle(ZoneFields.class, "waitersHere", int.class);
+      MUTEX = l.findVarHandle(ZoneFields.class, "mutex", int.class);
+      MUTEX_WAITERS = l.findVarHandle(ZoneFields.class, "mutexWaiters", int.class);
+      WORD = l.findVarHandle(ZoneFields.class, "word", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -1560,34 +1563,71 @@ public final class RangeLock<M extends Enum<M>> {
     }
   }
 
-  /**
-   * A zone: a mutex (the AQS state, 0 free / 1 held) guarding a treap of the requests registered in
-   * the zone. Padded so that zones, and the objects allocated next to them, do not share cache
-   * lines.
+  /*
+   * Zone layout. HotSpot lays fields out by size, not in declaration order, but always puts a
+   * superclass's fields before a subclass's (JCTools' trick): so the padding is a class of its own
+   * on each side of the class that holds every field a zone's operations write. ZonePadBefore's int
+   * fills the 4-byte gap after a 12-byte header, where HotSpot would otherwise put a subclass's int
+   * or reference (-XX:+UseEmptySlotsInSupers). ZoneLayoutTest reads the offsets with
+   * Unsafe.objectFieldOffset and fails if any written field is closer than 128 bytes to either end
+   * of the object (so to another object's data), on the JDK that runs it.
    */
+
+  /** 128 bytes and more before a zone's fields. */
   @SuppressWarnings("unused")
-  static final class Zone extends AbstractQueuedSynchronizer {
-    long p00, p01, p02, p03, p04, p05, p06, p07;
-    final int index;
-    // Guarded by this zone's lock.
-    Node root;
-    long clock;
-    // SplitMix64 state of this zone's treap priorities, seeded from the lock's secret.
-    long priorities;
+  abstract static class ZonePadBefore {
+    int gap;
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+  }
+
+  /** Every field a zone's operations read or write. */
+  abstract static class ZoneFields extends ZonePadBefore {
+    // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
+    // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
+    // empty). Only a mutex holder moves it to or from TREE_MODE.
+    volatile Object word;
+    // The mutex: 0 free, 1 held.
+    volatile int mutex;
+    // Threads blocked on monitor waiting for the mutex.
+    volatile int mutexWaiters;
     // Waiting requests registered here; changed atomically (a grant may come from another zone).
     volatile int waiting;
     // Tree holds and waiting requests whose first zone this is, for holdCount/waitingCount;
     // changed atomically (a grant may come from another zone's lock holder).
     volatile int holdsHere;
     volatile int waitersHere;
-    // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
-    // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
-    // empty). Only a mutex holder moves it to or from TREE_MODE.
-    volatile Object word;
-    long p10, p11, p12, p13, p14, p15, p16, p17;
+    // Guarded by the mutex.
+    Node root;
+    long clock;
+    // SplitMix64 state of this zone's treap priorities, seeded from the lock's secret.
+    long priorities;
+    final int index;
+    // Where threads that spun and yielded in vain wait for the mutex.
+    final Object monitor = new Object();
 
-    Zone(int index, long seed) {
+    ZoneFields(int index) {
       this.index = index;
+    }
+  }
+
+  /** 128 bytes and more after a zone's fields. */
+  @SuppressWarnings("unused")
+  abstract static class ZonePadAfter extends ZoneFields {
+    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+    ZonePadAfter(int index) {
+      super(index);
+    }
+  }
+
+  /**
+   * A zone: a mutex guarding a treap of the requests registered in the zone, and the one-word fast
+   * path. Padded by class hierarchy (see above) so that zones, and the objects allocated next to
+   * them, do not share cache lines.
+   */
+  static final class Zone extends ZonePadAfter {
+    Zone(int index, long seed) {
+      super(index);
       this.priorities = seed;
     }
 
@@ -1641,38 +1681,57 @@ public final class RangeLock<M extends Enum<M>> {
       if (root == null) {
         WORD.setRelease(this, null);
       }
-      release(1);
+      // A volatile store, then a volatile load of mutexWaiters: with the waiter's increment
+      // before its CAS (both under the monitor), one of the two sees the other (no lost wake-up);
+      // the notify cannot slip in before the waiter waits, since it holds the monitor until then.
+      mutex = 0;
+      if (mutexWaiters != 0) {
+        synchronized (monitor) {
+          monitor.notify();
+        }
+      }
+    }
+
+    /** Whether a thread is blocked waiting for this zone's mutex (for tests). */
+    boolean hasBlockedThreads() {
+      return mutexWaiters != 0;
     }
 
     private void lockMutex() {
-      if (compareAndSetState(0, 1)) {
+      if (MUTEX.compareAndSet(this, 0, 1)) {
         return;
       }
       // The critical sections behind this mutex are short and bounded, so a waiter spins, then
-      // yields (a holder preempted inside one gets the core back), and queues only after that:
-      // a queued waiter costs the holder an unpark, far longer than the section itself.
+      // yields (a holder preempted inside one gets the core back), and blocks only after that:
+      // a blocked waiter costs the holder a notify, far longer than the section itself.
       for (int i = 0; i < ZONE_SPINS + ZONE_YIELDS; i++) {
         if (i < ZONE_SPINS) {
           Thread.onSpinWait();
         } else {
           Thread.yield();
         }
-        if (getState() == 0 && compareAndSetState(0, 1)) {
+        if (mutex == 0 && MUTEX.compareAndSet(this, 0, 1)) {
           return;
         }
       }
-      acquire(1);
-    }
-
-    @Override
-    protected boolean tryAcquire(int unused) {
-      return compareAndSetState(0, 1);
-    }
-
-    @Override
-    protected boolean tryRelease(int unused) {
-      setState(0);
-      return true;
+      boolean interrupted = false;
+      synchronized (monitor) {
+        MUTEX_WAITERS.getAndAdd(this, 1);
+        try {
+          while (!MUTEX.compareAndSet(this, 0, 1)) {
+            try {
+              monitor.wait();
+            } catch (InterruptedException e) {
+              interrupted = true; // zone locks are not interruptible; re-asserted below
+            }
+          }
+        } finally {
+          MUTEX_WAITERS.getAndAdd(this, -1);
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -16,13 +16,13 @@ import org.rangelock.bench.reference.RangeExclusion;
 import org.rangelock.bench.reference.RangeExclusions;
 
 /**
- * Acquire + release one page while {@code held} other pages are held (shared, on the even pages,
- * by another thread), the measured page being a random odd page among them (ns/op, one thread).
- * Range locks take it exclusive; the whole-file locks can only take it shared (an exclusive hold
- * would wait for the others forever), so for them this measures a shared acquire while other
- * readers are in. The holds are taken by a separate setup thread, never by the measuring thread:
- * with the measuring thread as holder, {@code ReentrantReadWriteLock} measured a reentrant read
- * (its per-thread hold count path), not a reader joining other readers (issue 11).
+ * Acquire + release one page while {@code held} other pages are held (shared, on the even pages, by
+ * another thread), the measured page being a random odd page among them (ns/op, one thread). Range
+ * locks take it exclusive; the whole-file locks can only take it shared (an exclusive hold would
+ * wait for the others forever), so for them this measures a shared acquire while other readers are
+ * in. The holds are taken by a separate setup thread, never by the measuring thread: with the
+ * measuring thread as holder, {@code ReentrantReadWriteLock} measured a reentrant read (its
+ * per-thread hold count path), not a reader joining other readers (issue 11).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
