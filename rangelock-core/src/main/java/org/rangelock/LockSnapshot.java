@@ -25,18 +25,30 @@ public record LockSnapshot<M extends Enum<M>>(List<Entry<M>> held, List<Entry<M>
   }
 
   /**
-   * One request.
+   * One request, as it was when the snapshot was taken.
    *
    * @param range the range requested
-   * @param mode its mode (for a hold: the current mode, after any downgrade)
+   * @param mode its mode at the snapshot's instant (for a hold: the current mode, after any
+   *     downgrade)
    * @param ownerId {@link Thread#getId()} of the thread that made the request
-   * @param ownerName that thread's name when it made the request
-   * @param sinceNanos {@link System#nanoTime()} when the request was made
+   * @param ownerName that thread's name when it made the request (a later rename is not seen)
+   * @param sinceNanos {@link System#nanoTime()} when the request was made; meaningful only if
+   *     {@code timed}
+   * @param timed whether the request's time was recorded: always for async requests and for
+   *     requests that had to wait (from when they started waiting), for every request with {@link
+   *     RangeLock.Builder#recordHoldTimes(boolean)}; otherwise its age is unknown (reading the
+   *     clock costs about as much as an uncontended acquire, so it is not done by default)
    * @param async whether it came from {@link RangeLock#acquireAsync}
    * @param <M> the mode enum
    */
   public record Entry<M extends Enum<M>>(
-      Range range, M mode, long ownerId, String ownerName, long sinceNanos, boolean async) {
+      Range range,
+      M mode,
+      long ownerId,
+      String ownerName,
+      long sinceNanos,
+      boolean timed,
+      boolean async) {
     @Override
     public String toString() {
       return mode
@@ -47,9 +59,8 @@ public record LockSnapshot<M extends Enum<M>>(List<Entry<M>> held, List<Entry<M>
           + " (#"
           + ownerId
           + (async ? ", async" : "")
-          + ") for "
-          + (System.nanoTime() - sinceNanos) / 1_000_000
-          + " ms";
+          + ") "
+          + (timed ? "for " + (System.nanoTime() - sinceNanos) / 1_000_000 + " ms" : "age unknown");
     }
   }
 

@@ -3,13 +3,21 @@ package org.rangelock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lock over ranges of a {@code long} address space (a file's bytes, say) whose modes and their
@@ -53,7 +61,23 @@ import java.util.concurrent.locks.LockSupport;
  * than cores a lock that only spins collapses. {@link #acquire} is not interruptible (an interrupt
  * during the wait is kept and re-asserted on return). Futures from {@link #acquireAsync} are
  * completed by the thread whose release granted them, after the lock's internal structures are
- * unlocked, so dependent stages that are not {@code *Async} run in that thread.
+ * unlocked, so dependent stages that are not {@code *Async} run in that thread (or on an {@link
+ * #acquireAsync(Range, Enum, Executor) executor} of the caller's choice). A parked waiter's {@link
+ * LockSupport#getBlocker park blocker} is its request, whose {@code toString} gives the range, mode
+ * and state; waits longer than a threshold are recorded by JDK Flight Recorder as {@code
+ * org.rangelock.Wait} events (range, mode, duration, outcome, and what the request waited behind).
+ *
+ * <p><b>Holds are not reentrant.</b> Every acquire is a new request with its own handle, whoever
+ * already holds what. A thread that asks again for a range it holds in a compatible mode gets a
+ * second, independent hold (to be closed on its own) — unless an earlier conflicting request waits
+ * between them, in which case the second request waits behind that one (FIFO) and the thread is
+ * stuck, as with any fair reader/writer lock; a thread that asks for a range it holds in a
+ * conflicting mode gets an {@link IllegalStateException} (see below). Nest holds only when no
+ * conflicting request can arrive between them, or take the union range once.
+ *
+ * <p><b>Cheap state queries.</b> {@link #holdCount()}, {@link #waitingCount()}, {@link
+ * #hasWaiters()} and {@link #toString()} read a few words per zone and take no lock; {@link
+ * #snapshot()} gives the consistent, detailed picture at a price.
  *
  * <p><b>Bad input</b> ({@code null} range or mode, a mode of another table through raw types, a
  * negative timeout) throws {@link NullPointerException} or {@link IllegalArgumentException} naming
@@ -80,9 +104,12 @@ public final class RangeLock<M extends Enum<M>> {
    * stride apart shared zones). A request registers in the circular run of zones from its first
    * granule's to its last granule's: one zone for the usual page-sized or IO-sized range, all zones
    * for Range.from or any range longer than zoneCount granules. Each zone is a small mutex (an
-   * AQS, spun on briefly before queueing) guarding a treap of the requests registered in it,
-   * ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
-   * requests overlapping a range are found in O(log n + k). Threads working on ranges of
+   * int, spun on, then yielded on, then waited for on a monitor) guarding a treap of the requests
+   * registered in it, ordered by (start, seq) and augmented with the maximum end in each subtree, so that the
+   * requests overlapping a range are found in O(log n + k) expected, whatever ranges callers
+   * choose: priorities are secret and random, and all tree code is iterative (see the treap
+   * section below), so neither depth nor stack use is in a caller's hands. Threads working on
+   * ranges of
    * different zones share no written cache line: each zone is padded, a request is written only
    * by threads holding one of its zone locks (or by its owner before it is published).
    *
@@ -162,6 +189,10 @@ public final class RangeLock<M extends Enum<M>> {
   private static final VarHandle STATE;
   private static final VarHandle WAITING_COUNT;
   private static final VarHandle WORD;
+  private static final VarHandle HOLDS_HERE;
+  private static final VarHandle MUTEX;
+  private static final VarHandle MUTEX_WAITERS;
+  private static final VarHandle WAITERS_HERE;
 
   /**
    * Zone word value while the zone is in tree mode (a mutex holder is in, or the tree is not
@@ -174,8 +205,12 @@ public final class RangeLock<M extends Enum<M>> {
       MethodHandles.Lookup l = MethodHandles.lookup();
       BLOCKERS = l.findVarHandle(Entry.class, "blockers", int.class);
       STATE = l.findVarHandle(Request.class, "state", int.class);
-      WAITING_COUNT = l.findVarHandle(Zone.class, "waiting", int.class);
-      WORD = l.findVarHandle(Zone.class, "word", Object.class);
+      WAITING_COUNT = l.findVarHandle(ZoneFields.class, "waiting", int.class);
+      HOLDS_HERE = l.findVarHandle(ZoneFields.class, "holdsHere", int.class);
+      WAITERS_HERE = l.findVarHandle(ZoneFields.class, "waitersHere", int.class);
+      MUTEX = l.findVarHandle(ZoneFields.class, "mutex", int.class);
+      MUTEX_WAITERS = l.findVarHandle(ZoneFields.class, "mutexWaiters", int.class);
+      WORD = l.findVarHandle(ZoneFields.class, "word", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -190,6 +225,9 @@ public final class RangeLock<M extends Enum<M>> {
   private final Zone[] zones;
   private final boolean failOnSelfDeadlock;
   private final boolean recordHoldTimes;
+
+  /** Seeds the zones' treap priorities; never derived from, or visible through, anything else. */
+  private final long secret = ThreadLocalRandom.current().nextLong();
 
   private RangeLock(Builder<M> b) {
     this.table = b.table;
@@ -243,7 +281,7 @@ public final class RangeLock<M extends Enum<M>> {
   public RangeHandle<M> acquire(Range range, M mode) {
     Request<M> r = newRequest(range, mode, false);
     if (!enqueue(r, true)) {
-      awaitGrant(r, FOREVER, false);
+      waitFor(r, FOREVER, false);
     }
     return r;
   }
@@ -265,7 +303,7 @@ public final class RangeLock<M extends Enum<M>> {
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    if (!enqueue(r, true) && awaitGrant(r, FOREVER, true) == INTERRUPTED) {
+    if (!enqueue(r, true) && waitFor(r, FOREVER, true) == INTERRUPTED) {
       giveUp(r);
       throw new InterruptedException();
     }
@@ -280,7 +318,7 @@ public final class RangeLock<M extends Enum<M>> {
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
    */
-  public RangeHandle<M> tryAcquire(Range range, M mode) {
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode) {
     Request<M> r = newRequest(range, mode, false);
     return tryEnqueue(r) ? r : null;
   }
@@ -299,24 +337,52 @@ public final class RangeLock<M extends Enum<M>> {
    *     lock's table
    * @throws IllegalStateException if the current thread would wait for a hold of its own
    */
-  public RangeHandle<M> tryAcquire(Range range, M mode, Duration timeout)
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode, Duration timeout)
       throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
     }
+    return tryAcquireNanos(range, mode, saturatedNanos(timeout));
+  }
+
+  /**
+   * Acquires {@code range} in {@code mode}, waiting at most {@code timeout} {@code unit}s: the
+   * {@link java.util.concurrent.locks.Lock#tryLock(long, TimeUnit)} form of {@link
+   * #tryAcquire(Range, Enum, Duration)}, with the same behaviour (zero: a try; a timeout whose
+   * nanoseconds overflow a {@code long}: no limit; a grant racing the timeout wins).
+   *
+   * @return the hold, or {@code null} if the timeout elapsed first (nothing is left behind)
+   * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
+   *     left behind
+   * @throws NullPointerException if {@code range}, {@code mode} or {@code unit} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative, or {@code mode} is not of this
+   *     lock's table
+   * @throws IllegalStateException if the current thread would wait for a hold of its own
+   */
+  public @Nullable RangeHandle<M> tryAcquire(Range range, M mode, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    Objects.requireNonNull(unit, "unit");
+    if (timeout < 0) {
+      throw new IllegalArgumentException(
+          "timeout must not be negative, was " + timeout + " " + unit);
+    }
+    return tryAcquireNanos(range, mode, unit.toNanos(timeout)); // toNanos saturates
+  }
+
+  private @Nullable RangeHandle<M> tryAcquireNanos(Range range, M mode, long nanos)
+      throws InterruptedException {
     Request<M> r = newRequest(range, mode, false);
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    long nanos = saturatedNanos(timeout);
     if (nanos == 0) {
       return tryEnqueue(r) ? r : null;
     }
     if (enqueue(r, true)) {
       return r;
     }
-    switch (awaitGrant(r, nanos, true)) {
+    switch (waitFor(r, nanos, true)) {
       case TIMED_OUT:
         return abandon(r) ? null : r; // a grant that raced the timeout stands
       case INTERRUPTED:
@@ -331,6 +397,87 @@ public final class RangeLock<M extends Enum<M>> {
   private static final int GRANTED_NOW = 0;
   private static final int TIMED_OUT = 1;
   private static final int INTERRUPTED = 2;
+
+  /**
+   * awaitGrant, reported to JDK Flight Recorder as a {@link WaitEvent} when that event is enabled
+   * (its threshold, 10 ms by default, decides which waits are recorded). The event object is made
+   * only here, on the path that waits, so an uncontended acquire never pays for it.
+   */
+  private int waitFor(Request<M> r, long nanos, boolean interruptible) {
+    WaitEvent event = new WaitEvent();
+    if (!event.isEnabled()) {
+      return awaitGrant(r, nanos, interruptible);
+    }
+    event.begin();
+    String behind = describeBlocker(r);
+    int result = awaitGrant(r, nanos, interruptible);
+    event.end();
+    if (event.shouldCommit()) {
+      event.lock = lockName();
+      event.rangeStart = r.range.start();
+      event.rangeEnd = r.range.end();
+      event.mode = table.modeOf(r.mode).name();
+      event.waitedBehind = behind;
+      event.outcome =
+          result == GRANTED_NOW ? "granted" : result == TIMED_OUT ? "timed out" : "interrupted";
+      event.commit();
+    }
+    return result;
+  }
+
+  /** The oldest earlier request that blocks r, described; under r's zone locks. */
+  private String describeBlocker(Request<M> r) {
+    lockZones(r);
+    try {
+      Entry<M> e = r.entry;
+      if (r.state != WAITING || e == null) {
+        return "nothing (granted before the wait began)";
+      }
+      Request<M> oldest = null;
+      long oldestSeq = Long.MAX_VALUE;
+      for (int i = 0; i < r.zoneCount; i++) {
+        Request<M> b = firstBlocker(zones[zoneIndex(r, i)].root, e);
+        if (b != null && b.entry.seq < oldestSeq) {
+          oldest = b;
+          oldestSeq = b.entry.seq;
+        }
+      }
+      if (oldest == null) {
+        return "nothing (granted before the wait began)";
+      }
+      int others = (int) BLOCKERS.getVolatile(e) - 1;
+      return table.modeOf(oldest.mode)
+          + " "
+          + oldest.range
+          + (oldest.state == GRANTED ? " held by " : " waiting, requested by ")
+          + oldest.ownerName
+          + (others > 0 ? " (and " + others + " more)" : "");
+    } finally {
+      unlockZones(r);
+    }
+  }
+
+  /** The oldest request in the tree that is earlier than e, overlaps it and conflicts with it. */
+  private @Nullable Request<M> firstBlocker(@Nullable Node root, Entry<M> e) {
+    Request<M> best = null;
+    for (Node t = firstCandidate(root, e.start); t != null; t = nextCandidate(t, e.start)) {
+      Entry<M> x = t.entry();
+      if (x.start >= e.end) {
+        break;
+      }
+      if (x.end > e.start
+          && x.seq < e.seq
+          && conflicts(x.request.mode, e.request.mode)
+          && (best == null || x.seq < best.entry.seq)) {
+        best = x.request;
+      }
+    }
+    return best;
+  }
+
+  private String lockName() {
+    return "RangeLock@" + Integer.toHexString(System.identityHashCode(this));
+  }
 
   /**
    * Waits until r is granted: spins briefly, then yields (so that on an oversubscribed machine the
@@ -358,9 +505,9 @@ public final class RangeLock<M extends Enum<M>> {
       if (i < WAIT_SPINS + WAIT_YIELDS) {
         Thread.yield();
       } else if (left == FOREVER) {
-        LockSupport.park(this);
+        LockSupport.park(r); // the blocker jstack shows: the request, with its range and mode
       } else {
-        LockSupport.parkNanos(this, left);
+        LockSupport.parkNanos(r, left);
       }
       if (Thread.interrupted()) {
         if (interruptible) {
@@ -388,10 +535,17 @@ public final class RangeLock<M extends Enum<M>> {
    * completes with the hold when it is granted (at once if nothing conflicts), in the order
    * required by FIFO among conflicts, and is completed by the thread whose release granted it.
    *
-   * <p>Cancelling the future, or completing it by any other means ({@code complete}, {@code
-   * completeExceptionally}, {@code orTimeout}), before the grant withdraws the request and leaves
-   * nothing behind; if the grant races with it, the lock releases the hold itself. {@code
-   * obtrudeValue} and {@code obtrudeException} are not supported.
+   * <p>Completing the future by any means other than the grant, before the grant is delivered,
+   * withdraws the request and leaves nothing behind: {@code cancel}, {@code complete}, {@code
+   * completeExceptionally}, both {@code completeAsync}, {@code orTimeout} and {@code
+   * completeOnTimeout} (every public completion method of {@code CompletableFuture} as of JDK 25).
+   * The withdrawal is done <em>before</em> the future completes, so its dependent stages ({@code
+   * exceptionally}, {@code handle}, {@code whenComplete}, ...) already see a lock without the
+   * request: a fallback there can retry the range at once. If the grant was decided but not yet
+   * delivered when the future is completed, the lock releases that hold, again before the
+   * dependents run. {@code obtrudeValue} and {@code obtrudeException} throw {@link
+   * UnsupportedOperationException}: they could replace a delivered hold, which would then never be
+   * closed.
    *
    * <p>There is no self-deadlock check here: the calling thread does not wait.
    *
@@ -400,21 +554,48 @@ public final class RangeLock<M extends Enum<M>> {
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
    */
   public CompletableFuture<RangeHandle<M>> acquireAsync(Range range, M mode) {
+    return enqueueAsync(range, mode, null);
+  }
+
+  /**
+   * {@link #acquireAsync(Range, Enum)}, with the grant delivered through {@code executor}: the
+   * future is completed with the hold by a task run on {@code executor} (also when the request is
+   * granted at once), so dependent stages that are not {@code *Async} run there instead of in the
+   * thread whose release granted the request. If {@code executor} rejects the task, the hold is
+   * released and the future completes exceptionally with the {@link
+   * java.util.concurrent.RejectedExecutionException}. Withdrawal by completing the future works as
+   * described for {@link #acquireAsync(Range, Enum)}.
+   *
+   * @return a future of the hold
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
+  public CompletableFuture<RangeHandle<M>> acquireAsync(Range range, M mode, Executor executor) {
+    return enqueueAsync(range, mode, Objects.requireNonNull(executor, "executor"));
+  }
+
+  private CompletableFuture<RangeHandle<M>> enqueueAsync(
+      Range range, M mode, @Nullable Executor executor) {
     Request<M> r = newRequest(range, mode, true);
-    LockFuture<M> f = new LockFuture<>(this, r);
+    LockFuture<M> f = new LockFuture<>(this, r, executor);
     r.future = f;
     if (enqueue(r, false)) {
-      f.grant(r); // nobody else has seen f yet: this always succeeds
+      f.grant(r); // nobody else has seen f yet: the claim is free
     }
     return f;
   }
 
   /**
-   * A consistent picture of every hold and waiting request, oldest first. It briefly takes every
-   * internal lock, so it is for debugging, watchdogs and tests, not for a hot path.
+   * A consistent picture of every hold and waiting request, oldest first: it takes every zone's
+   * internal lock, and reads each request's state and mode while it holds them all, so what it
+   * shows existed at one instant (a hold closed while the snapshot is assembled is shown held, as
+   * it was at that instant, never as waiting). It stops every acquire and release while it is
+   * taken, so it is for debugging, watchdogs and tests, not for a hot path.
    */
   public LockSnapshot<M> snapshot() {
     List<Entry<M>> all = new ArrayList<>();
+    List<LockSnapshot.Entry<M>> held = new ArrayList<>();
+    List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
     int n = 0;
     Zone[] locked = new Zone[zoneCount];
     try {
@@ -428,41 +609,197 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < n; i++) {
         collect(locked[i].root, locked[i].index, all);
       }
+      all.sort(Comparator.comparingLong(e -> e.seq));
+      // State and mode are read here, under every zone lock, where neither can change.
+      for (Entry<M> x : all) {
+        Request<M> r = x.request;
+        LockSnapshot.Entry<M> e =
+            new LockSnapshot.Entry<>(
+                r.range,
+                table.modeOf(r.mode),
+                r.owner.getId(),
+                r.ownerName,
+                r.sinceNanos,
+                r.timed,
+                r.future != null);
+        (r.state == GRANTED ? held : waiting).add(e);
+      }
     } finally {
       for (int i = n - 1; i >= 0; i--) {
         locked[i].unlock();
       }
     }
-    all.sort(Comparator.comparingLong(e -> e.seq));
-    List<LockSnapshot.Entry<M>> held = new ArrayList<>();
-    List<LockSnapshot.Entry<M>> waiting = new ArrayList<>();
-    for (Entry<M> x : all) {
-      Request<M> r = x.request;
-      LockSnapshot.Entry<M> e =
-          new LockSnapshot.Entry<>(
-              r.range(),
-              r.mode(),
-              r.owner.getId(),
-              r.owner.getName(),
-              r.sinceNanos,
-              r.future != null);
-      if (r.state == GRANTED) {
-        held.add(e);
-      } else {
-        waiting.add(e);
-      }
-    }
     return new LockSnapshot<>(held, waiting);
   }
 
+  private void collect(Node root, int z, List<Entry<M>> out) {
+    for (Node t = firstCandidate(root, Long.MIN_VALUE);
+        t != null;
+        t = nextCandidate(t, Long.MIN_VALUE)) {
+      Entry<M> x = t.entry();
+      if (zoneIndex(x.request, 0) == z) {
+        out.add(x); // each request once: from its first zone
+      }
+    }
+  }
+
+  /** For tests: the height of the tallest zone tree (iterative, so a deep tree cannot overflow). */
+  int treeHeight() {
+    int max = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = zone(z);
+      zone.lock();
+      try {
+        ArrayDeque<Node> level = new ArrayDeque<>();
+        if (zone.root != null) {
+          level.add(zone.root);
+        }
+        int h = 0;
+        while (!level.isEmpty()) {
+          h++;
+          for (int k = level.size(); k > 0; k--) {
+            Node t = level.poll();
+            if (t.left != null) {
+              level.add(t.left);
+            }
+            if (t.right != null) {
+              level.add(t.right);
+            }
+          }
+        }
+        max = Math.max(max, h);
+      } finally {
+        zone.unlock();
+      }
+    }
+    return max;
+  }
+
+  /**
+   * A {@link Lock} view of {@code range} in {@code mode}, for code written against {@code
+   * java.util.concurrent.locks}: {@code lock()} is {@link #acquire}, {@code lockInterruptibly()}
+   * {@link #acquireInterruptibly}, {@code tryLock()} and {@code tryLock(long, TimeUnit)} the two
+   * {@code tryAcquire}s (a negative time counts as zero, as {@code Lock} specifies), and {@code
+   * unlock()} closes the calling thread's hold, kept in a thread-local of the view. All guarantees
+   * of this lock apply (FIFO among conflicts, self-deadlock detection, memory effects).
+   *
+   * <p>Differences from {@code ReentrantLock}: the view is <b>not reentrant</b> — locking it again
+   * from a thread that holds it through the view throws {@link IllegalStateException} (a second
+   * hold of a shared mode would be granted, and the thread-local could not say which {@code unlock}
+   * releases which); {@code unlock()} from a thread that does not hold it throws {@link
+   * IllegalMonitorStateException}; {@link Lock#newCondition()} throws {@link
+   * UnsupportedOperationException}, because a condition wait must release the range and re-request
+   * it, which in a FIFO range lock means going to the back of the queue behind every conflicting
+   * request that arrived meanwhile — a silent loss of the caller's place (for a shared mode there
+   * is no single owner to signal either). Use a condition of a separate lock.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table
+   */
+  public Lock asLock(Range range, M mode) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(mode);
+    return new RangeLockView<>(this, range, mode);
+  }
+
+  /**
+   * A {@link ReadWriteLock} view of {@code range}: its read lock is {@link #asLock(Range, Enum)} of
+   * {@code readMode}, its write lock that of {@code writeMode} (for the read/write table, {@code
+   * SHARED} and {@code EXCLUSIVE}; for the mapping table, for example {@code FAULT} and {@code
+   * INVALIDATE}). Both views have the restrictions described there: not reentrant, no conditions,
+   * no upgrade (a thread holding the read lock that takes the write lock gets the self-deadlock
+   * {@link IllegalStateException} when the modes conflict), and no downgrade through the views (use
+   * {@link RangeHandle#downgrade} on a handle for that).
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a mode is not of this lock's table, or {@code readMode} is
+   *     not compatible with itself (a read lock must be shareable)
+   */
+  public ReadWriteLock asReadWriteLock(Range range, M readMode, M writeMode) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(readMode);
+    table.checkMode(writeMode);
+    if (conflicts(readMode.ordinal(), readMode.ordinal())) {
+      throw new IllegalArgumentException(
+          "readMode " + readMode + " is not compatible with itself: a read lock must be shared");
+    }
+    Lock read = new RangeLockView<>(this, range, readMode);
+    Lock write = new RangeLockView<>(this, range, writeMode);
+    return new ReadWriteLock() {
+      @Override
+      public Lock readLock() {
+        return read;
+      }
+
+      @Override
+      public Lock writeLock() {
+        return write;
+      }
+
+      @Override
+      public String toString() {
+        return "read " + read + ", write " + write;
+      }
+    };
+  }
+
+  /**
+   * How many holds are in place: a cheap query (a few reads per zone, no lock taken), for
+   * monitoring. Like {@code ConcurrentHashMap.size()}, it is exact when the lock is quiescent and
+   * an estimate while holds come and go (each zone is read at a slightly different instant); use
+   * {@link #snapshot()} for a consistent picture.
+   */
+  public int holdCount() {
+    int n = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = (Zone) ZONES.getAcquire(zones, z);
+      if (zone != null) {
+        Object w = zone.word;
+        n += zone.holdsHere + (w instanceof Request ? 1 : 0);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * How many requests are waiting (blocking, timed and async): a cheap query with the same
+   * consistency as {@link #holdCount()}.
+   */
+  public int waitingCount() {
+    int n = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = (Zone) ZONES.getAcquire(zones, z);
+      if (zone != null) {
+        n += zone.waitersHere;
+      }
+    }
+    return n;
+  }
+
+  /** Whether any request is waiting: {@code waitingCount() > 0}, as cheap and as consistent. */
+  public boolean hasWaiters() {
+    return waitingCount() > 0;
+  }
+
+  /**
+   * The lock's identity, settings and state, for logs, e.g. {@code
+   * RangeLock<MappingMode>@1b6d3586[zones=16, granule=65536, holds=3, waiting=1]} (counts as {@link
+   * #holdCount()} and {@link #waitingCount()}).
+   */
   @Override
   public String toString() {
     return "RangeLock<"
         + table.modeClass().getSimpleName()
-        + ">[zones="
+        + ">@"
+        + Integer.toHexString(System.identityHashCode(this))
+        + "[zones="
         + zoneCount
         + ", granule="
         + (1L << granuleShift)
+        + ", holds="
+        + holdCount()
+        + ", waiting="
+        + waitingCount()
         + "]";
   }
 
@@ -505,6 +842,7 @@ public final class RangeLock<M extends Enum<M>> {
     Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
     if (async || recordHoldTimes) {
       r.sinceNanos = System.nanoTime();
+      r.timed = true;
     }
     return r;
   }
@@ -512,7 +850,7 @@ public final class RangeLock<M extends Enum<M>> {
   private Zone zone(int z) {
     Zone zone = (Zone) ZONES.getAcquire(zones, z);
     if (zone == null) {
-      Zone fresh = new Zone(z);
+      Zone fresh = new Zone(z, secret + z * 0xD1B54A32D192ED03L);
       zone = (Zone) ZONES.compareAndExchangeRelease(zones, z, null, fresh);
       if (zone == null) {
         zone = fresh;
@@ -641,28 +979,53 @@ public final class RangeLock<M extends Enum<M>> {
     return false;
   }
 
-  /** Under all of r's zone locks: gives r its tree entry, stamps its seq, links it in. */
+  /**
+   * Under all of r's zone locks: gives r its tree entry, stamps its seq, links it in. Everything
+   * that allocates comes first; linking is iterative and allocation-free, and if anything still
+   * throws (a VM error) the zones already linked are unlinked again, so a request is never left in
+   * some of its zones with nobody holding its handle.
+   */
   private void insert(Request<M> r, int blockers) {
     long seq = 0;
     for (int i = 0; i < r.zoneCount; i++) {
       seq = Math.max(seq, zones[zoneIndex(r, i)].clock);
     }
-    Entry<M> e = new Entry<>(r, seq + 1);
+    Entry<M> e = new Entry<>(r, seq + 1, zones[zoneIndex(r, 0)].nextPriority());
+    if (r.zoneCount > 1) {
+      e.extra = new Node[r.zoneCount - 1];
+      for (int i = 1; i < r.zoneCount; i++) {
+        Node n = new Node(e);
+        n.prio = e.prio;
+        e.extra[i - 1] = n;
+      }
+    }
+    if (blockers != 0 && !r.timed) {
+      r.sinceNanos = System.nanoTime();
+      r.timed = true;
+    }
+    int linked = 0;
+    try {
+      for (; linked < r.zoneCount; linked++) {
+        link(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+      }
+    } catch (Throwable t) {
+      while (--linked >= 0) {
+        unlink(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+      }
+      throw t;
+    }
     // Plain writes: r and e are published to other threads only through the zone locks.
     BLOCKERS.set(e, blockers);
     STATE.set(r, blockers == 0 ? GRANTED : WAITING);
-    if (blockers != 0 && r.sinceNanos == 0) {
-      r.sinceNanos = System.nanoTime();
-    }
-    if (r.zoneCount > 1) {
-      e.extra = new Node[r.zoneCount - 1];
+    Zone first = zones[zoneIndex(r, 0)];
+    if (blockers == 0) {
+      HOLDS_HERE.getAndAdd(first, 1);
+    } else {
+      WAITERS_HERE.getAndAdd(first, 1);
     }
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
       zone.clock = e.seq;
-      Node n = i == 0 ? e : (e.extra[i - 1] = new Node(e));
-      n.prio = e.prio();
-      zone.root = insert(zone.root, n);
       if (blockers != 0) {
         WAITING_COUNT.getAndAdd(zone, 1);
       }
@@ -684,6 +1047,7 @@ public final class RangeLock<M extends Enum<M>> {
             "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
       }
       STATE.setRelease(r, RELEASED);
+      HOLDS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
       wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
@@ -706,6 +1070,7 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < r.zoneCount; i++) {
         WAITING_COUNT.getAndAdd(zones[zoneIndex(r, i)], -1);
       }
+      WAITERS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
       wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
     } finally {
       unlockZones(r);
@@ -751,7 +1116,7 @@ public final class RangeLock<M extends Enum<M>> {
     Request<M> r = e.request;
     for (int i = 0; i < r.zoneCount; i++) {
       Zone zone = zones[zoneIndex(r, i)];
-      zone.root = delete(zone.root, nodeAt(e, i));
+      unlink(zone, nodeAt(e, i));
       if (zone.waiting != 0) {
         wake = decrementLater(zone.root, e, oldMode, newMode, wake);
       }
@@ -767,8 +1132,10 @@ public final class RangeLock<M extends Enum<M>> {
       LockFuture<M> f = r.future;
       if (f == null) {
         LockSupport.unpark(r.owner);
-      } else if (!f.grant(r)) {
-        release(r); // the future was cancelled or completed while the grant was on its way
+      } else {
+        // If a caller's completion claimed the future first, that caller withdraws the request
+        // and, finding it granted, releases it before completing: nothing to do here.
+        f.grant(r);
       }
       wake = next;
     }
@@ -792,25 +1159,53 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Overlap walks. Each runs under the lock of one zone; t is (a subtree of) its treap.
+  // Overlap walks. Each runs under the lock of one zone over its treap, iteratively (parent
+  // links), so no walk can overflow the stack however the tree is shaped.
 
   /** Bit 32 of countBlockers' result: one of the blockers is the requesting thread's own hold. */
   private static final long SELF_BLOCKED = 1L << 32;
 
   /**
-   * Counts requests in t that overlap r with an incompatible mode (low 32 bits), and sets
+   * The first node, in key order, of the subtree t that may overlap [start, ...): the leftmost node
+   * whose left subtree ends at or before start. Null if nothing in t ends after start.
+   */
+  private static Node firstCandidate(Node t, long start) {
+    if (t == null || t.maxEnd <= start) {
+      return null;
+    }
+    while (t.left != null && t.left.maxEnd > start) {
+      t = t.left;
+    }
+    return t;
+  }
+
+  /** The next node after t, in key order, that may overlap [start, ...); null at the end. */
+  private static Node nextCandidate(Node t, long start) {
+    Node n = firstCandidate(t.right, start);
+    if (n != null) {
+      return n;
+    }
+    Node c = t;
+    Node p = t.parent;
+    while (p != null && p.right == c) {
+      c = p;
+      p = p.parent;
+    }
+    return p; // its left subtree, which held t, is done; it is next in key order
+  }
+
+  /**
+   * Counts requests in the tree that overlap r with an incompatible mode (low 32 bits), and sets
    * SELF_BLOCKED if one of them is a hold that r's thread acquired synchronously.
    */
-  private long countBlockers(Node t, Request<M> r) {
+  private long countBlockers(Node root, Request<M> r) {
     long count = 0;
     final long start = r.range.start();
     final long end = r.range.end();
-    while (t != null && t.maxEnd > start) {
-      long left = countBlockers(t.left, r);
-      count = (count + (int) left) | (left & SELF_BLOCKED);
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
-        break; // t and its right subtree start at or after r's end
+        break; // x and everything after it start at or after r's end
       }
       Request<M> xr = x.request;
       if (x.end > start && conflicts(xr.mode, r.mode)) {
@@ -819,19 +1214,14 @@ public final class RangeLock<M extends Enum<M>> {
           count |= SELF_BLOCKED;
         }
       }
-      t = t.right;
     }
     return count;
   }
 
-  private Request<M> findOwnBlocker(Node t, Request<M> r) {
+  private Request<M> findOwnBlocker(Node root, Request<M> r) {
     final long start = r.range.start();
     final long end = r.range.end();
-    while (t != null && t.maxEnd > start) {
-      Request<M> own = findOwnBlocker(t.left, r);
-      if (own != null) {
-        return own;
-      }
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
         break;
@@ -844,20 +1234,19 @@ public final class RangeLock<M extends Enum<M>> {
           && xr.state == GRANTED) {
         return xr;
       }
-      t = t.right;
     }
     return null;
   }
 
   /**
-   * Decrements every later request in t that overlaps e, conflicted with it in mode oldMode, and no
-   * longer conflicts with it in newMode (-1: e is gone). Returns the list of requests granted.
+   * Decrements every later request in the tree that overlaps e, conflicted with it in mode oldMode,
+   * and no longer conflicts with it in newMode (-1: e is gone). Returns the list of requests
+   * granted.
    */
-  private Entry<M> decrementLater(Node t, Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
+  private Entry<M> decrementLater(Node root, Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
     final long start = e.start;
     final long end = e.end;
-    while (t != null && t.maxEnd > start) {
-      wake = decrementLater(t.left, e, oldMode, newMode, wake);
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
       Entry<M> x = t.entry();
       if (x.start >= end) {
         break;
@@ -873,34 +1262,25 @@ public final class RangeLock<M extends Enum<M>> {
           for (int i = 0; i < xr.zoneCount; i++) {
             WAITING_COUNT.getAndAdd(zones[zoneIndex(xr, i)], -1);
           }
+          Zone first = zones[zoneIndex(xr, 0)];
+          WAITERS_HERE.getAndAdd(first, -1);
+          HOLDS_HERE.getAndAdd(first, 1);
           STATE.setRelease(xr, GRANTED);
           x.nextWake = wake;
           wake = x;
         }
       }
-      t = t.right;
     }
     return wake;
   }
 
-  private void collect(Node t, int z, List<Entry<M>> out) {
-    while (t != null) {
-      collect(t.left, z, out);
-      Entry<M> x = t.entry();
-      if (zoneIndex(x.request, 0) == z) {
-        out.add(x); // each request once: from its first zone
-      }
-      t = t.right;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // The treap: ordered by (start, seq), max-heap on prio, maxEnd = max end in the subtree.
-
-  private static int priority(long seq) {
-    long h = seq * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 29));
-  }
+  // The treap: ordered by (start, seq), max-heap on prio, maxEnd = max end in the subtree. Every
+  // operation is iterative over parent links: constant stack, no allocation, so linking a request
+  // into its zones cannot fail half-way for want of stack. Priorities are drawn from a per-zone
+  // SplitMix64 stream seeded from a per-lock random secret, so no caller can choose ranges that
+  // line keys up with priorities (which turns a treap into a list): the expected depth is
+  // O(log n) whatever the ranges, and nothing a caller sees or controls reveals a priority.
 
   private static boolean before(Node a, Node b) {
     Entry<?> x = a.entry();
@@ -916,69 +1296,101 @@ public final class RangeLock<M extends Enum<M>> {
     t.maxEnd = Math.max(t.entry().end, Math.max(maxEnd(t.left), maxEnd(t.right)));
   }
 
-  private static Node insert(Node t, Node n) {
-    if (t == null) {
-      n.left = null;
-      n.right = null;
-      n.maxEnd = n.entry().end;
-      return n;
+  /** Makes n take q's place under q's parent (or as the root). */
+  private static void replaceChild(Zone z, Node q, Node n) {
+    Node g = q.parent;
+    if (n != null) {
+      n.parent = g;
     }
-    if (before(n, t)) {
-      t.left = insert(t.left, n);
-      if (t.left.prio > t.prio) {
-        Node l = t.left;
-        t.left = l.right;
-        update(t);
-        l.right = t;
-        update(l);
-        return l;
-      }
+    if (g == null) {
+      z.root = n;
+    } else if (g.left == q) {
+      g.left = n;
     } else {
-      t.right = insert(t.right, n);
-      if (t.right.prio > t.prio) {
-        Node r = t.right;
-        t.right = r.left;
-        update(t);
-        r.left = t;
-        update(r);
-        return r;
-      }
+      g.right = n;
     }
-    update(t);
-    return t;
   }
 
-  private static Node delete(Node t, Node n) {
-    if (t == n) {
-      Node merged = merge(t.left, t.right);
-      n.left = null;
-      n.right = null;
-      return merged;
+  /** q's left child rises above q. */
+  private static void rotateRight(Zone z, Node q) {
+    Node n = q.left;
+    replaceChild(z, q, n);
+    q.left = n.right;
+    if (q.left != null) {
+      q.left.parent = q;
     }
-    if (before(n, t)) {
-      t.left = delete(t.left, n);
-    } else {
-      t.right = delete(t.right, n);
-    }
-    update(t);
-    return t;
+    n.right = q;
+    q.parent = n;
+    update(q);
+    update(n);
   }
 
-  private static Node merge(Node a, Node b) {
-    if (a == null) {
-      return b;
+  /** q's right child rises above q. */
+  private static void rotateLeft(Zone z, Node q) {
+    Node n = q.right;
+    replaceChild(z, q, n);
+    q.right = n.left;
+    if (q.right != null) {
+      q.right.parent = q;
     }
-    if (b == null) {
-      return a;
+    n.left = q;
+    q.parent = n;
+    update(q);
+    update(n);
+  }
+
+  /** Links n into z's treap: as a leaf in key order, then up while its priority is higher. */
+  private static void link(Zone z, Node n) {
+    n.left = null;
+    n.right = null;
+    n.maxEnd = n.entry().end;
+    Node p = null;
+    boolean left = false;
+    for (Node t = z.root; t != null; t = left ? t.left : t.right) {
+      p = t;
+      left = before(n, t);
     }
-    if (a.prio > b.prio) {
-      a.right = merge(a.right, b);
+    n.parent = p;
+    if (p == null) {
+      z.root = n;
+      return;
+    }
+    if (left) {
+      p.left = n;
+    } else {
+      p.right = n;
+    }
+    while (n.parent != null && n.prio > n.parent.prio) {
+      Node q = n.parent;
+      if (q.left == n) {
+        rotateRight(z, q);
+      } else {
+        rotateLeft(z, q);
+      }
+    }
+    for (Node a = n.parent; a != null; a = a.parent) {
       update(a);
-      return a;
     }
-    b.left = merge(a, b.left);
-    update(b);
-    return b;
+  }
+
+  /** Unlinks n from z's treap: down while it has two children, then spliced out. */
+  private static void unlink(Zone z, Node n) {
+    while (n.left != null && n.right != null) {
+      if (n.left.prio > n.right.prio) {
+        rotateRight(z, n);
+      } else {
+        rotateLeft(z, n);
+      }
+    }
+    Node child = n.left != null ? n.left : n.right;
+    Node p = n.parent;
+    replaceChild(z, n, child);
+    n.left = null;
+    n.right = null;
+    n.parent = null;
+    for (Node a = p; a != null; a = a.parent) {
+      update(a);
+    }
   }
 
   private static long saturatedNanos(Duration d) {
@@ -997,6 +1409,7 @@ public final class RangeLock<M extends Enum<M>> {
     // All guarded by the lock of the zone whose tree holds this node.
     Node left;
     Node right;
+    Node parent;
     long maxEnd;
     int prio;
     private final Entry<?> entry;
@@ -1039,15 +1452,12 @@ public final class RangeLock<M extends Enum<M>> {
     /** Intrusive list of entries granted by one release, woken after the zone locks drop. */
     Entry<M> nextWake;
 
-    Entry(Request<M> request, long seq) {
+    Entry(Request<M> request, long seq, int prio) {
       this.request = request;
       this.start = request.range.start();
       this.end = request.range.end();
       this.seq = seq;
-    }
-
-    int prio() {
-      return priority(seq);
+      this.prio = prio;
     }
   }
 
@@ -1059,6 +1469,10 @@ public final class RangeLock<M extends Enum<M>> {
     final RangeLock<M> lock;
     final Range range;
     final Thread owner;
+
+    /** The owner's name when the request was made (a thread may be renamed later). */
+    final String ownerName;
+
     final int firstZone;
     final int zoneCount;
 
@@ -1077,14 +1491,20 @@ public final class RangeLock<M extends Enum<M>> {
     /** For async requests only; set before the request is enqueued. */
     LockFuture<M> future;
 
+    /** System.nanoTime() when the request was made, if timed. */
     long sinceNanos;
+
+    /** Whether sinceNanos was recorded (see Builder.recordHoldTimes). */
+    boolean timed;
 
     Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
       this.lock = lock;
       this.range = range;
       this.firstZone = firstZone;
       this.zoneCount = zoneCount;
-      this.owner = Thread.currentThread();
+      Thread t = Thread.currentThread();
+      this.owner = t;
+      this.ownerName = t.getName();
       MODE.set(this, mode);
     }
 
@@ -1143,28 +1563,80 @@ public final class RangeLock<M extends Enum<M>> {
     }
   }
 
-  /**
-   * A zone: a mutex (the AQS state, 0 free / 1 held) guarding a treap of the requests registered in
-   * the zone. Padded so that zones, and the objects allocated next to them, do not share cache
-   * lines.
+  /*
+   * Zone layout. HotSpot lays fields out by size, not in declaration order, but always puts a
+   * superclass's fields before a subclass's (JCTools' trick): so the padding is a class of its own
+   * on each side of the class that holds every field a zone's operations write. ZonePadBefore's int
+   * fills the 4-byte gap after a 12-byte header, where HotSpot would otherwise put a subclass's int
+   * or reference (-XX:+UseEmptySlotsInSupers). ZoneLayoutTest reads the offsets with
+   * Unsafe.objectFieldOffset and fails if any written field is closer than 128 bytes to either end
+   * of the object (so to another object's data), on the JDK that runs it.
    */
+
+  /** 128 bytes and more before a zone's fields. */
   @SuppressWarnings("unused")
-  static final class Zone extends AbstractQueuedSynchronizer {
-    long p00, p01, p02, p03, p04, p05, p06, p07;
-    final int index;
-    // Guarded by this zone's lock.
-    Node root;
-    long clock;
-    // Waiting requests registered here; changed atomically (a grant may come from another zone).
-    volatile int waiting;
+  abstract static class ZonePadBefore {
+    int gap;
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+  }
+
+  /** Every field a zone's operations read or write. */
+  abstract static class ZoneFields extends ZonePadBefore {
     // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
     // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
     // empty). Only a mutex holder moves it to or from TREE_MODE.
     volatile Object word;
-    long p10, p11, p12, p13, p14, p15, p16, p17;
+    // The mutex: 0 free, 1 held.
+    volatile int mutex;
+    // Threads blocked on monitor waiting for the mutex.
+    volatile int mutexWaiters;
+    // Waiting requests registered here; changed atomically (a grant may come from another zone).
+    volatile int waiting;
+    // Tree holds and waiting requests whose first zone this is, for holdCount/waitingCount;
+    // changed atomically (a grant may come from another zone's lock holder).
+    volatile int holdsHere;
+    volatile int waitersHere;
+    // Guarded by the mutex.
+    Node root;
+    long clock;
+    // SplitMix64 state of this zone's treap priorities, seeded from the lock's secret.
+    long priorities;
+    final int index;
+    // Where threads that spun and yielded in vain wait for the mutex.
+    final Object monitor = new Object();
 
-    Zone(int index) {
+    ZoneFields(int index) {
       this.index = index;
+    }
+  }
+
+  /** 128 bytes and more after a zone's fields. */
+  @SuppressWarnings("unused")
+  abstract static class ZonePadAfter extends ZoneFields {
+    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+    ZonePadAfter(int index) {
+      super(index);
+    }
+  }
+
+  /**
+   * A zone: a mutex guarding a treap of the requests registered in the zone, and the one-word fast
+   * path. Padded by class hierarchy (see above) so that zones, and the objects allocated next to
+   * them, do not share cache lines.
+   */
+  static final class Zone extends ZonePadAfter {
+    Zone(int index, long seed) {
+      super(index);
+      this.priorities = seed;
+    }
+
+    /** The next treap priority of this zone (SplitMix64); under the zone lock. */
+    int nextPriority() {
+      long z = (priorities += 0x9E3779B97F4A7C15L);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return (int) (z ^ (z >>> 31));
     }
 
     /** Takes the mutex and switches the zone to tree mode, folding a fast holder in. */
@@ -1175,21 +1647,33 @@ public final class RangeLock<M extends Enum<M>> {
         if (w == TREE_MODE) {
           return;
         }
+        // The fast holder's entry is allocated before the switch, so that nothing can fail
+        // between taking the holder out of the word and putting it in the tree.
+        Entry<?> e = w == null ? null : fastEntry((Request<?>) w);
         if (WORD.compareAndSet(this, w, TREE_MODE)) {
-          if (w != null) {
-            foldIn((Request<?>) w);
+          if (e != null) {
+            foldIn(e);
           }
           return;
         }
       }
     }
 
-    /** Gives the fast holder x its tree entry; the tree was empty while x was the fast holder. */
-    private <M extends Enum<M>> void foldIn(Request<M> x) {
-      Entry<M> e = new Entry<>(x, ++clock);
-      e.prio = e.prio();
-      root = insert(root, e);
-      x.entry = e;
+    private <M extends Enum<M>> Entry<M> fastEntry(Request<M> x) {
+      return new Entry<>(x, clock + 1, nextPriority());
+    }
+
+    /** Gives the fast holder its tree entry; the tree was empty while it was the fast holder. */
+    private <M extends Enum<M>> void foldIn(Entry<M> e) {
+      clock = e.seq;
+      root = null; // empty while the word held a request
+      e.left = null;
+      e.right = null;
+      e.parent = null;
+      e.maxEnd = e.end;
+      root = e;
+      e.request.entry = e;
+      HOLDS_HERE.getAndAdd(this, 1);
     }
 
     /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */
@@ -1197,83 +1681,184 @@ public final class RangeLock<M extends Enum<M>> {
       if (root == null) {
         WORD.setRelease(this, null);
       }
-      release(1);
+      // A volatile store, then a volatile load of mutexWaiters: with the waiter's increment
+      // before its CAS (both under the monitor), one of the two sees the other (no lost wake-up);
+      // the notify cannot slip in before the waiter waits, since it holds the monitor until then.
+      mutex = 0;
+      if (mutexWaiters != 0) {
+        synchronized (monitor) {
+          monitor.notify();
+        }
+      }
+    }
+
+    /** Whether a thread is blocked waiting for this zone's mutex (for tests). */
+    boolean hasBlockedThreads() {
+      return mutexWaiters != 0;
     }
 
     private void lockMutex() {
-      if (compareAndSetState(0, 1)) {
+      if (MUTEX.compareAndSet(this, 0, 1)) {
         return;
       }
       // The critical sections behind this mutex are short and bounded, so a waiter spins, then
-      // yields (a holder preempted inside one gets the core back), and queues only after that:
-      // a queued waiter costs the holder an unpark, far longer than the section itself.
+      // yields (a holder preempted inside one gets the core back), and blocks only after that:
+      // a blocked waiter costs the holder a notify, far longer than the section itself.
       for (int i = 0; i < ZONE_SPINS + ZONE_YIELDS; i++) {
         if (i < ZONE_SPINS) {
           Thread.onSpinWait();
         } else {
           Thread.yield();
         }
-        if (getState() == 0 && compareAndSetState(0, 1)) {
+        if (mutex == 0 && MUTEX.compareAndSet(this, 0, 1)) {
           return;
         }
       }
-      acquire(1);
-    }
-
-    @Override
-    protected boolean tryAcquire(int unused) {
-      return compareAndSetState(0, 1);
-    }
-
-    @Override
-    protected boolean tryRelease(int unused) {
-      setState(0);
-      return true;
+      boolean interrupted = false;
+      synchronized (monitor) {
+        MUTEX_WAITERS.getAndAdd(this, 1);
+        try {
+          while (!MUTEX.compareAndSet(this, 0, 1)) {
+            try {
+              monitor.wait();
+            } catch (InterruptedException e) {
+              interrupted = true; // zone locks are not interruptible; re-asserted below
+            }
+          }
+        } finally {
+          MUTEX_WAITERS.getAndAdd(this, -1);
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
   /**
    * The future of an async request: completing it by any means other than the grant withdraws the
-   * request.
+   * request first, so that dependent stages run on a lock from which the request is gone.
+   *
+   * <p>Every public way to complete a {@code CompletableFuture} (JDK 17 to 25) goes through one
+   * claim: {@code complete}, {@code completeExceptionally} and {@code cancel} here; {@code
+   * completeAsync} (both), overridden to call them; {@code orTimeout} and {@code
+   * completeOnTimeout}, which the JDK implements by calling {@code completeExceptionally} and
+   * {@code complete}; {@code obtrudeValue} and {@code obtrudeException} are refused (they could
+   * replace a delivered hold, which would then never be closed). The claim is a CAS on {@code
+   * claim}: the grant's delivery takes it 0 -> 1 and completes with the hold; a caller's completion
+   * takes it 0 -> 2, withdraws the request (or, if the grant was decided but not yet delivered,
+   * releases it), and only then completes, running the dependents. Whoever loses the claim does
+   * nothing: a caller's completion returns false, a grant's delivery leaves the release to the
+   * caller that claimed.
    */
   static final class LockFuture<M extends Enum<M>> extends CompletableFuture<RangeHandle<M>> {
+    private static final VarHandle CLAIM;
+
+    static {
+      try {
+        CLAIM = MethodHandles.lookup().findVarHandle(LockFuture.class, "claim", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final RangeLock<M> lock;
     private final Request<M> request;
 
-    LockFuture(RangeLock<M> lock, Request<M> request) {
+    /** 0: open; 1: the grant is being delivered; 2: a caller completes it. */
+    @SuppressWarnings("unused")
+    private volatile int claim;
+
+    /** Where the grant is delivered; null: in the granting thread. */
+    private final @Nullable Executor executor;
+
+    LockFuture(RangeLock<M> lock, Request<M> request, @Nullable Executor executor) {
       this.lock = lock;
       this.request = request;
+      this.executor = executor;
     }
 
-    boolean grant(Request<M> r) {
-      return super.complete(r);
+    /** Delivers the grant, unless a caller's completion claimed the future first. */
+    void grant(Request<M> r) {
+      if (!CLAIM.compareAndSet(this, 0, 1)) {
+        return;
+      }
+      if (executor == null) {
+        super.complete(r);
+        return;
+      }
+      try {
+        executor.execute(() -> deliver(r));
+      } catch (RejectedExecutionException rejected) {
+        lock.release(r); // the claim is ours: nobody else will deliver or release it
+        super.completeExceptionally(rejected);
+      }
+    }
+
+    private void deliver(Request<M> r) {
+      super.complete(r);
+    }
+
+    /**
+     * Claims the future for a caller's completion and withdraws the request (releasing a grant that
+     * was decided but not delivered). False if the future was already claimed.
+     */
+    private boolean withdraw() {
+      if (!CLAIM.compareAndSet(this, 0, 2)) {
+        return false;
+      }
+      if (!lock.abandon(request)) {
+        lock.release(request); // granted, and the grant is ours to give back
+      }
+      return true;
     }
 
     @Override
     public boolean complete(RangeHandle<M> value) {
-      boolean done = super.complete(value);
-      if (done) {
-        lock.abandon(request);
-      }
-      return done;
+      return withdraw() && super.complete(value);
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-      boolean done = super.completeExceptionally(ex);
-      if (done) {
-        lock.abandon(request);
-      }
-      return done;
+      Objects.requireNonNull(ex, "ex");
+      return withdraw() && super.completeExceptionally(ex);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (isCancelled()) {
-        lock.abandon(request);
+      if (withdraw()) {
+        return super.cancel(mayInterruptIfRunning);
       }
-      return cancelled;
+      return isCancelled();
+    }
+
+    @Override
+    public CompletableFuture<RangeHandle<M>> completeAsync(
+        Supplier<? extends RangeHandle<M>> supplier, Executor executor) {
+      Objects.requireNonNull(supplier, "supplier");
+      Objects.requireNonNull(executor, "executor");
+      // The JDK's completeAsync completes through an internal path that would bypass the claim.
+      executor.execute(
+          () -> {
+            if (isDone()) {
+              return;
+            }
+            RangeHandle<M> value;
+            try {
+              value = supplier.get();
+            } catch (Throwable ex) {
+              completeExceptionally(ex);
+              return;
+            }
+            complete(value);
+          });
+      return this;
+    }
+
+    @Override
+    public CompletableFuture<RangeHandle<M>> completeAsync(
+        Supplier<? extends RangeHandle<M>> supplier) {
+      return completeAsync(supplier, defaultExecutor());
     }
 
     @Override

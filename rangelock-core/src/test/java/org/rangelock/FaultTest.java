@@ -117,7 +117,7 @@ class FaultTest {
     LockSnapshot.Entry<ReadWriteMode> a = lock.snapshot().held().get(0);
     assertTrue(a.async());
     assertEquals(Thread.currentThread().getName(), a.ownerName());
-    assertTrue(a.sinceNanos() != 0);
+    assertTrue(a.timed());
     asyncHold.close();
     assertUntouched(lock, ReadWriteMode.EXCLUSIVE);
   }
@@ -311,7 +311,7 @@ class FaultTest {
       assertNull(z.root, "zone " + z.index + " still has a tree");
       assertEquals(0, z.waiting, "zone " + z.index + " waiting count");
       assertNull(z.word, "zone " + z.index + " fast-path word");
-      assertFalse(z.hasQueuedThreads(), "zone " + z.index + " mutex has queued threads");
+      assertFalse(z.hasBlockedThreads(), "zone " + z.index + " mutex has queued threads");
     }
   }
 

@@ -412,7 +412,7 @@ class RangeLockTest {
     assertFalse(held.async());
     LockSnapshot.Entry<ReadWriteMode> waiting = snap.waiting().get(0);
     assertTrue(waiting.async());
-    assertTrue(waiting.sinceNanos() != 0, "waiters always record since when");
+    assertTrue(waiting.timed(), "waiters always record since when");
     assertTrue(snap.toString().contains("EXCLUSIVE [2, 6)"), snap.toString());
     a.close();
     w.join().close();

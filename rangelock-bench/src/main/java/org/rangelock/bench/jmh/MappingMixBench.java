@@ -13,6 +13,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.commons.csv.CSVFormat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -39,6 +40,9 @@ import org.rangelock.MappingMode;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Benchmark)
+// Every fork on a fixed, pre-touched heap: a growing heap charges page first-touch to whoever
+// allocates (issue 11), so allocation-free locks would win rows they should not.
+@Fork(jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class MappingMixBench {
   /** Pages in the file: 64 MiB. */
   static final int FILE_PAGES = 16384;

@@ -742,7 +742,7 @@ final class TortureRun<M extends Enum<M>> {
       boolean held = list == 0;
       for (LockSnapshot.Entry<M> e : held ? snap.held() : snap.waiting()) {
         Worker w = byId.get(e.ownerId());
-        if (w == null || e.sinceNanos() == 0 || e.sinceNanos() - starts.get(w) >= 0) {
+        if (w == null || !e.timed() || e.sinceNanos() - starts.get(w) >= 0) {
           continue; // not a worker's, no time recorded, or of the step under way
         }
         String what =
