@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.rangelock.sim.exclusion.Exclusion;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.kernel.Kernel;
 import org.rangelock.sim.race.Races;
@@ -18,7 +19,10 @@ import org.rangelock.sim.race.ViolationKind;
  * (a hung lock would hang them too); such threads are daemons and are left behind.
  */
 public final class CaseRunner {
-  /** The seven cases, in order. */
+  /**
+   * Every case, in order of its number: Chinner's seven, then the races of the history after them
+   * (docs/sim.md). The {@code cases} command and the tests take the list from here.
+   */
   public static final List<Case> CASES =
       List.of(
           new FaultVsPunch(),
@@ -27,7 +31,10 @@ public final class CaseRunner {
           new FaultVsBufferedIo(),
           new WritebackVsTruncate(),
           new WritebackVsPunch(),
-          new DirectVsBufferedIo());
+          new DirectVsBufferedIo(),
+          new DirectReadIntoOwnMapping(),
+          new DirectWriteFromOwnMapping(),
+          new CrossMappedDirectWrites());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;
@@ -40,10 +47,12 @@ public final class CaseRunner {
   private CaseRunner() {}
 
   public static Case caseNumber(int n) {
-    if (n < 1 || n > CASES.size()) {
-      throw new IllegalArgumentException("no case " + n + "; cases are 1 to " + CASES.size());
+    for (Case c : CASES) {
+      if (c.number() == n) {
+        return c;
+      }
     }
-    return CASES.get(n - 1);
+    throw new IllegalArgumentException("no case " + n + "; cases are 1 to " + CASES.size());
   }
 
   /** The seed of trial {@code trial} of a cell, from the run's seed. */
@@ -72,8 +81,14 @@ public final class CaseRunner {
   /** As {@link #trial(Strategy, Case, long, Consumer)} with a watchdog bound of its own. */
   static List<Violation> trial(
       Strategy s, Case c, long seed, Consumer<Races> arrange, long watchdogMillis) {
+    return trial(s.create(), c, seed, arrange, watchdogMillis);
+  }
+
+  /** One trial under an exclusion built by hand (a variant no {@link Strategy} names). */
+  static List<Violation> trial(
+      Exclusion exclusion, Case c, long seed, Consumer<Races> arrange, long watchdogMillis) {
     Races races = new Races(seed);
-    Kernel k = new Kernel(s.create(), races, 256);
+    Kernel k = new Kernel(exclusion, races, 256);
     World w = new World(k);
     String previousRole = Races.role();
     Races.role("setup");
@@ -88,7 +103,7 @@ public final class CaseRunner {
             + " ("
             + c.title()
             + ") under "
-            + s
+            + exclusion.name()
             + ", seed "
             + Long.toHexString(seed));
     arrange.accept(races);

@@ -50,4 +50,49 @@ public interface Exclusion {
 
   /** Whether a direct write invalidates the cache again after the IO. */
   boolean invalidatesAfterDirectWrite();
+
+  /**
+   * How direct IO pins a user buffer that may itself be a mapping of a file (docs/sim.md, "Direct
+   * IO from a mapped buffer").
+   */
+  enum UserBufferPin {
+    /**
+     * {@code get_user_pages} faults the buffer in while the IO holds its locks (Linux without the
+     * 2021 fixes; harmless where the IO's locks and the fault's locks never conflict).
+     */
+    FAULT_UNDER_LOCK,
+    /**
+     * Fault the buffer in with no lock held, pin it with page faults disabled under the IO's lock,
+     * and retry whatever could not be pinned (gfs2 and btrfs, Linux 5.16: {@code
+     * fault_in_iov_iter_readable}, {@code FOLL_NOFAULT}, {@code IOMAP_DIO_PARTIAL}).
+     */
+    PREFAULT_NOFAULT_RETRY,
+    /**
+     * Pin with faults allowed, but a fault on a file whose lock the IO holds fails, and a fault
+     * that would wait on another file's lock in the wrong order drops the IO's lock first and makes
+     * the IO retry (bcachefs: {@code current->faults_disabled_mapping}, {@code bch2_page_fault}).
+     */
+    FAULTS_DISABLED_MAPPING
+  }
+
+  /** How this design's direct IO pins its user buffer. */
+  default UserBufferPin userBufferPin() {
+    return UserBufferPin.FAULT_UNDER_LOCK;
+  }
+
+  /**
+   * Marks the calling thread as pinning the buffer of a direct IO on {@code inode} ({@code
+   * FAULTS_DISABLED_MAPPING} designs); closing it clears the mark.
+   */
+  default Held disableFaultsOn(Inode inode) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Whether a fault since {@link #disableFaultsOn} dropped and retook the IO's lock, so the IO must
+   * start its step again ({@code fdm_dropped_locks}).
+   */
+  default boolean faultDroppedLocks() {
+    return false;
+  }
 }

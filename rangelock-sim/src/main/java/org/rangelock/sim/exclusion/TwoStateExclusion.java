@@ -3,6 +3,7 @@ package org.rangelock.sim.exclusion;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.SigBus;
 
 /**
  * {@code TWO_STATE}: bcachefs' {@code pagecache_lock} (a "two state shared lock") on top of the
@@ -12,8 +13,20 @@ import org.rangelock.sim.kernel.Inode;
  * other. There is no queue and no fairness, as in bcachefs: a waiter retries when the count drops
  * to zero, so a stream of "add" holders can starve a "block" waiter.
  *
+ * <p>Direct IO from a mapped buffer: a direct write holds "block" on its file while it pins its
+ * user buffer, and the pin may fault, which takes "add". bcachefs breaks the two deadlocks this
+ * opens with {@code current->faults_disabled_mapping} ({@link
+ * UserBufferPin#FAULTS_DISABLED_MAPPING}; {@code bch2_page_fault}): a fault on the file whose
+ * "block" the thread holds fails (SIGBUS to the pin, so the write ends short with {@code EFAULT});
+ * a fault on another file whose id is lower (the kernel compares the mappings' addresses) only
+ * try-locks "add", and when that fails drops its own "block", waits for "add" and releases it,
+ * takes "block" again, and fails the fault with the "dropped locks" mark, so the write redoes its
+ * step. A fault on a file with a higher id waits for "add" holding "block": waits go only from
+ * lower to higher ids, so no cycle forms.
+ *
  * <p>Source: fs/bcachefs/two_state_shared_lock.h and fs-io.c ({@code bch2_pagecache_add_get},
- * {@code bch2_pagecache_block_get}), Kent Overstreet.
+ * {@code bch2_pagecache_block_get}), fs-io-pagecache.c {@code bch2_page_fault} and fs-io-direct.c
+ * (the direct write loop), Kent Overstreet.
  */
 public final class TwoStateExclusion extends LegacyExclusion {
   /** Positive: that many "add" holders; negative: that many "block" holders. */
@@ -35,6 +48,14 @@ public final class TwoStateExclusion extends LegacyExclusion {
       }
     }
 
+    synchronized boolean tryTake(boolean add) {
+      if (add ? v < 0 : v > 0) {
+        return false;
+      }
+      v += add ? 1 : -1;
+      return true;
+    }
+
     synchronized void drop(boolean add) {
       v -= add ? 1 : -1;
       if (v == 0) {
@@ -45,6 +66,52 @@ public final class TwoStateExclusion extends LegacyExclusion {
 
   private final Map<Integer, TwoStateLock> locks = new ConcurrentHashMap<>();
 
+  /** {@code current->faults_disabled_mapping}, and whether a fault dropped its lock. */
+  private final ThreadLocal<Inode> faultsDisabled = new ThreadLocal<>();
+
+  private final ThreadLocal<Boolean> droppedLocks = ThreadLocal.withInitial(() -> false);
+
+  private TwoStateLock lockOf(Inode inode) {
+    return locks.computeIfAbsent(inode.id(), i -> new TwoStateLock());
+  }
+
+  @Override
+  public UserBufferPin userBufferPin() {
+    return UserBufferPin.FAULTS_DISABLED_MAPPING;
+  }
+
+  @Override
+  public Held disableFaultsOn(Inode inode) {
+    faultsDisabled.set(inode);
+    droppedLocks.set(false);
+    return () -> faultsDisabled.remove();
+  }
+
+  @Override
+  public boolean faultDroppedLocks() {
+    return droppedLocks.get();
+  }
+
+  /** {@code bch2_page_fault}'s lock ordering while a direct write pins its buffer. */
+  private Held faultWithFaultsDisabled(Inode inode, Inode fdm) {
+    if (fdm == inode) {
+      throw new SigBus("fault on " + inode + " while its direct write pins (faults disabled)");
+    }
+    TwoStateLock mine = lockOf(inode);
+    if (fdm.id() > inode.id() && !mine.tryTake(true)) {
+      TwoStateLock held = lockOf(fdm);
+      held.drop(false);
+      mine.take(true);
+      mine.drop(true);
+      held.take(false);
+      droppedLocks.set(true);
+      throw new SigBus("fault on " + inode + " dropped the block lock of " + fdm);
+    } else if (fdm.id() < inode.id()) {
+      mine.take(true);
+    }
+    return () -> mine.drop(true);
+  }
+
   @Override
   public String name() {
     return "TWO_STATE";
@@ -52,6 +119,10 @@ public final class TwoStateExclusion extends LegacyExclusion {
 
   @Override
   public Held enter(Op op, Inode inode, long start, long end) {
+    Inode fdm = faultsDisabled.get();
+    if (op == Op.FAULT && fdm != null) {
+      return faultWithFaultsDisabled(inode, fdm);
+    }
     boolean add;
     switch (op) {
       case FAULT:
@@ -68,7 +139,7 @@ public final class TwoStateExclusion extends LegacyExclusion {
         }
         add = false;
     }
-    TwoStateLock l = locks.computeIfAbsent(inode.id(), i -> new TwoStateLock());
+    TwoStateLock l = lockOf(inode);
     l.take(add);
     return () -> l.drop(add);
   }

@@ -1,6 +1,9 @@
 package org.rangelock.sim.race;
 
-/** What an oracle can catch. Each kind says which invariant of DESIGN §5 it breaks. */
+/**
+ * What an oracle can catch. Each kind says which invariant of docs/sim.md ("The cases as
+ * invariants") it breaks, by case number.
+ */
 public enum ViolationKind {
   /** A frame was read or written through a reference whose generation is gone (always). */
   FRAME_USE_AFTER_FREE,
@@ -22,6 +25,11 @@ public enum ViolationKind {
   LOST_WRITE,
   /** Data of a punched or truncated range came back (1, 5, 6). */
   RESURRECTED_DATA,
+  /**
+   * A system call on valid, mapped memory failed or came back short: a direct IO whose buffer is a
+   * mapping ended with {@code EFAULT} (8–10).
+   */
+  IO_FAILED,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */
