@@ -34,7 +34,8 @@ public final class CaseRunner {
           new DirectVsBufferedIo(),
           new DirectReadIntoOwnMapping(),
           new DirectWriteFromOwnMapping(),
-          new CrossMappedDirectWrites());
+          new CrossMappedDirectWrites(),
+          new BufferedReadVsDirectWrite());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

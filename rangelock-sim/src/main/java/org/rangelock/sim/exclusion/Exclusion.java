@@ -33,6 +33,36 @@ public interface Exclusion {
     return Held.NOTHING;
   }
 
+  /**
+   * Taken by a write fault on a shared mapping around {@code page_mkwrite}, before the page lock
+   * (XFS and ext4 take {@code invalidate_lock} shared there).
+   */
+  default Held enterPageMkwrite(Inode inode, long index) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Whether a direct write whose invalidation of the cache fails (a page dirty or under writeback)
+   * falls back to a buffered write, as Linux does ({@code generic_file_direct_write} returning 0 in
+   * 3.x, {@code -ENOTBLK} from {@code iomap_dio_rw} later).
+   */
+  default boolean fallsBackToBufferedWrite() {
+    return false;
+  }
+
+  /** Whether hole punch writes the range back before truncating the cache (ext4, XFS). */
+  default boolean writesBackBeforePunch() {
+    return false;
+  }
+
+  /**
+   * Locks still held (or counts not back to zero) when the machine is quiescent, described; empty
+   * when there are none. The leak oracle calls it after every trial.
+   */
+  default String heldAtQuiescence() {
+    return "";
+  }
+
   /** Whether operations lock pages ({@code lock_page}) and wait on writeback. */
   boolean usesPageLock();
 
@@ -42,7 +72,10 @@ public interface Exclusion {
    */
   boolean rechecksSizeUnderPageLock();
 
-  /** Whether truncate and punch unmap again after truncating the cache. */
+  /**
+   * Whether truncate unmaps again after truncating the cache ({@code truncate_pagecache}; hole
+   * punch uses {@code truncate_pagecache_range}, which unmaps once).
+   */
   boolean unmapsTwice();
 
   /** Whether direct IO flushes dirty pages and invalidates the cache before the IO. */

@@ -94,6 +94,19 @@ public final class RangeLockExclusion implements Exclusion {
   }
 
   @Override
+  public String heldAtQuiescence() {
+    StringBuilder b = new StringBuilder();
+    locks.forEach(
+        (id, l) -> {
+          var snap = l.snapshot();
+          if (!snap.held().isEmpty() || !snap.waiting().isEmpty()) {
+            b.append("range lock of inode ").append(id).append(": ").append(snap).append("; ");
+          }
+        });
+    return b.toString();
+  }
+
+  @Override
   public boolean usesPageLock() {
     return true;
   }

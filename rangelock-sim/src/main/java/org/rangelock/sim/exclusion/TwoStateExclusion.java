@@ -6,12 +6,14 @@ import org.rangelock.sim.kernel.Inode;
 import org.rangelock.sim.kernel.SigBus;
 
 /**
- * {@code TWO_STATE}: bcachefs' {@code pagecache_lock} (a "two state shared lock") on top of the
- * page-lock mechanisms of {@link LegacyExclusion}. One lock per file with two shared states: "add"
- * (faults and buffered IO, which add pages to the cache) and "block" (direct writes and the page
- * killers, which must keep pages out). Holders of one state share; the two states exclude each
- * other. There is no queue and no fairness, as in bcachefs: a waiter retries when the count drops
- * to zero, so a stream of "add" holders can starve a "block" waiter.
+ * {@code TWO_STATE}: bcachefs (Linux 6.7–6.17) — its {@code pagecache_lock} (a "two state shared
+ * lock") and its {@code inode_lock} ({@code i_rwsem}: exclusive for buffered writes, fallocate,
+ * truncate and punch, and for a direct write that extends the file; buffered and direct reads do
+ * not take it) on top of the page-lock mechanisms of {@link LegacyExclusion}. One lock per file
+ * with two shared states: "add" (faults and buffered IO, which add pages to the cache) and "block"
+ * (direct writes and the page killers, which must keep pages out). Holders of one state share; the
+ * two states exclude each other. There is no queue and no fairness, as in bcachefs: a waiter
+ * retries when the count drops to zero, so a stream of "add" holders can starve a "block" waiter.
  *
  * <p>Direct IO from a mapped buffer: a direct write holds "block" on its file while it pins its
  * user buffer, and the pin may fault, which takes "add". bcachefs breaks the two deadlocks this
@@ -54,6 +56,10 @@ public final class TwoStateExclusion extends LegacyExclusion {
       }
       v += add ? 1 : -1;
       return true;
+    }
+
+    synchronized long value() {
+      return v;
     }
 
     synchronized void drop(boolean add) {
@@ -123,6 +129,45 @@ public final class TwoStateExclusion extends LegacyExclusion {
     if (op == Op.FAULT && fdm != null) {
       return faultWithFaultsDisabled(inode, fdm);
     }
+    InodeRwsem.Mode mode =
+        op == Op.READ || op == Op.DIRECT_READ
+            ? InodeRwsem.Mode.NOT_TAKEN
+            : InodeRwsem.xfs(op, inode, end);
+    Held outer = rwsem.take(inode, mode);
+    Held inner;
+    try {
+      inner = pagecacheLock(op, inode);
+    } catch (RuntimeException e) {
+      outer.close();
+      throw e;
+    }
+    return InodeRwsem.both(outer, inner);
+  }
+
+  @Override
+  public boolean fallsBackToBufferedWrite() {
+    return false;
+  }
+
+  @Override
+  public boolean writesBackBeforePunch() {
+    return false;
+  }
+
+  @Override
+  public String heldAtQuiescence() {
+    StringBuilder b = new StringBuilder(super.heldAtQuiescence());
+    locks.forEach(
+        (id, l) -> {
+          long v = l.value();
+          if (v != 0) {
+            b.append("pagecache_lock of inode ").append(id).append(": ").append(v).append("; ");
+          }
+        });
+    return b.toString();
+  }
+
+  private Held pagecacheLock(Op op, Inode inode) {
     boolean add;
     switch (op) {
       case FAULT:

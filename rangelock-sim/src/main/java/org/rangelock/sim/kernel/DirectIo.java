@@ -65,10 +65,14 @@ public final class DirectIo {
     checkAligned(offset, data.length);
     long from = offset / PAGE;
     long to = (offset + data.length) / PAGE;
+    boolean fallBack = false;
     try (Held h = k.exclusion.enter(Op.DIRECT_WRITE, inode, offset, offset + data.length)) {
       if (k.exclusion.flushesBeforeDirectIo()) {
         k.writeback.syncRange(inode, from, to, true);
-        k.fs.invalidate(inode, from, to);
+        if (!k.fs.invalidate(inode, from, to) && k.exclusion.fallsBackToBufferedWrite()) {
+          fallBack = true;
+          return;
+        }
       }
       k.races.hit(RacePoint.DIRECT_BEFORE_IO, "direct write " + inode + " at " + offset);
       byte[] buf = new byte[PAGE];
@@ -80,6 +84,15 @@ public final class DirectIo {
       k.fs.extendSize(inode, offset + data.length);
       k.races.hit(RacePoint.DIRECT_AFTER_IO, "direct write done " + inode + " at " + offset);
       if (k.exclusion.invalidatesAfterDirectWrite()) {
+        k.fs.invalidate(inode, from, to);
+      }
+    } finally {
+      if (fallBack) {
+        // The cache kept a page the IO would have gone around: write through the cache instead,
+        // then write it back and drop it, as generic_file_direct_write's callers do.
+        k.races.log("direct write " + inode + " at " + offset + " falls back to buffered");
+        k.io.write(inode, offset, data);
+        k.writeback.syncRange(inode, from, to, false);
         k.fs.invalidate(inode, from, to);
       }
     }

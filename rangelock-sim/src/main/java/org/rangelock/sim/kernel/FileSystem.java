@@ -212,6 +212,32 @@ public final class FileSystem {
    */
   Page getPage(Inode inode, long index, boolean fill, boolean creationLock, RacePoint beforeRead) {
     boolean pageLock = k.pageLock();
+    try {
+      return findOrCreate(inode, index, fill, creationLock, beforeRead, pageLock);
+    } catch (RetryUnderCreationLock retry) {
+      // filemap_fault found a cached page not uptodate: it drops the page, takes the lock that
+      // page creation takes (invalidate_lock in 5.15) and looks again, reading under it.
+      try (Held h = k.exclusion.enterPageCreate(inode, index)) {
+        return findOrCreate(inode, index, fill, false, beforeRead, pageLock);
+      }
+    }
+  }
+
+  private static final class RetryUnderCreationLock extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RetryUnderCreationLock() {
+      super(null, null, false, false);
+    }
+  }
+
+  private Page findOrCreate(
+      Inode inode,
+      long index,
+      boolean fill,
+      boolean creationLock,
+      RacePoint beforeRead,
+      boolean pageLock) {
     for (; ; ) {
       Page p = inode.cache.get(index);
       if (p == null) {
@@ -250,6 +276,11 @@ public final class FileSystem {
           continue;
         }
         if (fill && !p.uptodate) {
+          if (creationLock) {
+            p.unlock();
+            p.put(k.memory);
+            throw new RetryUnderCreationLock();
+          }
           readpage(p);
         }
       }
@@ -301,9 +332,10 @@ public final class FileSystem {
 
   /**
    * {@code invalidate_inode_pages2_range}: unmaps and drops the clean pages of {@code [from, to)};
-   * a dirty page or one under writeback is left (Linux returns -EBUSY and direct IO warns).
+   * a dirty page or one under writeback is left (Linux returns -EBUSY); false if one was.
    */
-  void invalidate(Inode inode, long from, long to) {
+  boolean invalidate(Inode inode, long from, long to) {
+    boolean all = true;
     for (Page p : inode.cache.pagesIn(from, to)) {
       if (!p.tryGet()) {
         continue;
@@ -317,10 +349,12 @@ public final class FileSystem {
           removeFromCache(p);
         } else {
           k.races.log("invalidate failed (EBUSY): " + p);
+          all = false;
         }
       }
       release(p);
     }
+    return all;
   }
 
   /** Zeroes bytes {@code [from, to)} of page {@code index} through the cache, dirtying it. */

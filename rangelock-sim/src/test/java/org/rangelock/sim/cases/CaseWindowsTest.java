@@ -46,11 +46,11 @@ class CaseWindowsTest {
           Map.entry("6.0", NONE),
           Map.entry("6.1", NONE_LEGACY),
           Map.entry("7.0", NONE),
-          Map.entry("7.1", UP_TO_INVALIDATE_LOCK),
           Map.entry("8.0", ALL_BUT_RANGE_LOCK),
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
           Map.entry("10.0", EnumSet.noneOf(Strategy.class)),
-          Map.entry("10.1", NONE));
+          Map.entry("10.1", NONE),
+          Map.entry("11.0", NONE));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
