@@ -98,6 +98,9 @@ public final class CaseRunner {
     } finally {
       Races.role(previousRole);
     }
+    for (var inode : k.fs.inodes()) {
+      inode.markLowWater();
+    }
     races.log(
         "--- case "
             + c.number()
@@ -158,14 +161,33 @@ public final class CaseRunner {
       races.violation(ViolationKind.DEADLOCK, b.toString());
       return races.violations();
     }
-    Races.role("check");
+    // The oracles run under the watchdog too: a hold a role leaked would hang them.
+    Thread checker =
+        new Thread(
+            () -> {
+              Races.role("check");
+              try {
+                Oracles.always(k);
+                c.check(w);
+                Oracles.nothingLeaks(k);
+              } catch (Throwable e) {
+                races.violation(ViolationKind.CRASH, "check threw " + e);
+              }
+            },
+            "case" + c.number() + "-check");
+    checker.setDaemon(true);
+    checker.start();
     try {
-      Oracles.always(k);
-      c.check(w);
-    } catch (Throwable e) {
-      races.violation(ViolationKind.CRASH, "check threw " + e);
-    } finally {
-      Races.role(previousRole);
+      checker.join(watchdogMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (checker.isAlive()) {
+      StringBuilder b = new StringBuilder("the oracles stuck past " + watchdogMillis + " ms:");
+      for (StackTraceElement e : checker.getStackTrace()) {
+        b.append("\n    at ").append(e);
+      }
+      races.violation(ViolationKind.DEADLOCK, b.toString());
     }
     return races.violations();
   }

@@ -35,6 +35,7 @@ public final class FaultHandler {
       k.races.hit(RacePoint.FAULT_START, what);
       if (index * PAGE >= inode.size) {
         k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
+        checkSigBus(inode, index, what);
         throw new SigBus(what + " beyond EOF " + inode.size);
       }
       Page page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
@@ -42,6 +43,7 @@ public final class FaultHandler {
       try {
         if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {
           k.races.log("SIGBUS on recheck " + what);
+          checkSigBus(inode, index, what);
           throw new SigBus(what + " beyond EOF " + inode.size + " (recheck)");
         }
         k.races.hit(RacePoint.FAULT_BEFORE_INSTALL, what + " " + page);
@@ -73,6 +75,18 @@ public final class FaultHandler {
         }
         page.put(k.memory);
       }
+    }
+  }
+
+  /** A SIGBUS at a page no truncate ever put past EOF is one no serial order explains. */
+  private void checkSigBus(Inode inode, long index, String what) {
+    if (index * PAGE < inode.lowWater) {
+      k.races.violation(
+          ViolationKind.SPURIOUS_SIGBUS,
+          what
+              + ": SIGBUS though EOF never went below "
+              + inode.lowWater
+              + " since the race began");
     }
   }
 }

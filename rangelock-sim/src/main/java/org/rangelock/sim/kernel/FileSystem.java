@@ -70,8 +70,46 @@ public final class FileSystem {
 
   void setSize(Inode inode, long newSize) {
     synchronized (inode.mapLock) {
+      if (newSize < inode.lowWater) {
+        inode.lowWater = newSize; // before the size, so a SIGBUS that sees the size sees this
+      }
       inode.size = newSize;
     }
+  }
+
+  /**
+   * What the quiescent cache of {@code inode} gets wrong, described (empty when nothing): a clean,
+   * uptodate page whose bytes below EOF differ from the disk, or a page wholly past EOF that is not
+   * zero.
+   */
+  public List<String> cacheDisagreements(Inode inode) {
+    List<String> out = new ArrayList<>();
+    long size = inode.size;
+    byte[] disk = diskContents(inode);
+    for (Page p : inode.cache.all()) {
+      if (p.removed) {
+        continue;
+      }
+      long start = p.index * PAGE;
+      if (start >= size) {
+        // Linux leaves such a page behind when a fault read it and then saw the new EOF on its
+        // recheck; harmless only while it holds zeros (a later extension would expose it).
+        byte[] past = k.memory.snapshot(p.frame, "cache oracle");
+        if (!java.util.Arrays.equals(past, new byte[PAGE])) {
+          out.add(p + " is cached wholly past EOF " + size + " and is not zero");
+        }
+        continue;
+      }
+      if (!p.uptodate || p.dirty || p.writeback) {
+        continue;
+      }
+      int n = (int) Math.min(PAGE, size - start);
+      byte[] cached = k.memory.snapshot(p.frame, "cache oracle");
+      if (!java.util.Arrays.equals(cached, 0, n, disk, (int) start, (int) start + n)) {
+        out.add(p + " is clean but differs from the disk below EOF");
+      }
+    }
+    return out;
   }
 
   /** The extent of page {@code index}, allocating an unwritten block for a hole. */
@@ -160,7 +198,21 @@ public final class FileSystem {
     if (e == null || e.unwritten()) {
       java.util.Arrays.fill(dst, (byte) 0);
     } else {
-      k.device.read(e.block(), dst);
+      int owner = k.device.readOwned(e.block(), dst);
+      if (owner != inode.id && owner != BlockDevice.FREE) {
+        // The block was freed and handed to another file between the lookup and the read: what
+        // this file's reader gets (through the cache, a mapping or a direct read) is that file's
+        // data.
+        k.races.violation(
+            ViolationKind.INFORMATION_LEAK,
+            inode
+                + " page "
+                + index
+                + " read block "
+                + e.block()
+                + ", now owned by inode "
+                + owner);
+      }
     }
   }
 
