@@ -69,6 +69,20 @@ public final class CaseRunner {
     return trial(s, c, trialSeed, r -> r.randomDelays(DELAY_PROBABILITY, MAX_DELAY_MICROS));
   }
 
+  /** Chance per race point that a role's priority drops below all others, in preemption mode. */
+  public static final double DEMOTE_PROBABILITY = 0.05;
+
+  /** How long a role parks per higher-priority role at each point, in preemption mode. */
+  public static final long QUANTUM_MICROS = 50;
+
+  /**
+   * One trial in the preemption mode ({@link Races#randomPriorities}): random priorities, a
+   * preemption at every race point and after every lock release, random priority drops.
+   */
+  public static List<Violation> preemptiveTrial(Strategy s, Case c, long trialSeed) {
+    return trial(s, c, trialSeed, r -> r.randomPriorities(DEMOTE_PROBABILITY, QUANTUM_MICROS));
+  }
+
   /** One trial with the pauses of a directed window (and no random delays). */
   public static List<Violation> directedTrial(Strategy s, Case c, Case.Window window) {
     return trial(s, c, 1, window.arrange());
@@ -126,6 +140,7 @@ public final class CaseRunner {
                 } catch (Throwable e) {
                   races.violation(ViolationKind.CRASH, role.name() + " threw " + e);
                 } finally {
+                  races.finished(role.name());
                   races.signal(role.name() + ":done");
                 }
               },

@@ -33,7 +33,7 @@ public final class Kernel {
 
   public Kernel(Exclusion exclusion, Races races, int blocks) {
     this.races = races;
-    this.exclusion = exclusion;
+    this.exclusion = new ObservedExclusion(exclusion, races);
     this.device = new BlockDevice(blocks, races);
     this.memory = new PhysicalMemory(races);
     this.fs = new FileSystem(this);

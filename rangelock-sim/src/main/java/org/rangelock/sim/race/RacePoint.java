@@ -44,5 +44,10 @@ public enum RacePoint {
   /** A page killer unmapped and truncated the cache, before freeing blocks. */
   KILL_BEFORE_FREE,
   /** A page killer freed blocks, before returning. */
-  KILL_AFTER_FREE
+  KILL_AFTER_FREE,
+  /**
+   * A lock of the strategy was just released (hit only in the preemption mode, {@link
+   * Races#randomPriorities}).
+   */
+  LOCK_RELEASE
 }

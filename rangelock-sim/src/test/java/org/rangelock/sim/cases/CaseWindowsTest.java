@@ -26,7 +26,7 @@ class CaseWindowsTest {
   private static final Set<Strategy> NONE = EnumSet.of(Strategy.NONE);
   private static final Set<Strategy> NONE_LEGACY = EnumSet.of(Strategy.NONE, Strategy.LEGACY);
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
-      EnumSet.of(Strategy.NONE, Strategy.LEGACY, Strategy.INVALIDATE_LOCK);
+      EnumSet.of(Strategy.NONE, Strategy.LEGACY, Strategy.MMAPLOCK, Strategy.INVALIDATE_LOCK);
 
   private static final Set<Strategy> ALL_BUT_RANGE_LOCK =
       EnumSet.complementOf(EnumSet.of(Strategy.RANGE_LOCK));
