@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.rangelock.sim.exclusion.Exclusion;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.kernel.Kernel;
 import org.rangelock.sim.race.Races;
@@ -18,7 +19,10 @@ import org.rangelock.sim.race.ViolationKind;
  * (a hung lock would hang them too); such threads are daemons and are left behind.
  */
 public final class CaseRunner {
-  /** The seven cases, in order. */
+  /**
+   * Every case, in order of its number: Chinner's seven, then the races of the history after them
+   * (docs/sim.md). The {@code cases} command and the tests take the list from here.
+   */
   public static final List<Case> CASES =
       List.of(
           new FaultVsPunch(),
@@ -27,7 +31,11 @@ public final class CaseRunner {
           new FaultVsBufferedIo(),
           new WritebackVsTruncate(),
           new WritebackVsPunch(),
-          new DirectVsBufferedIo());
+          new DirectVsBufferedIo(),
+          new DirectReadIntoOwnMapping(),
+          new DirectWriteFromOwnMapping(),
+          new CrossMappedDirectWrites(),
+          new BufferedReadVsDirectWrite());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;
@@ -40,10 +48,12 @@ public final class CaseRunner {
   private CaseRunner() {}
 
   public static Case caseNumber(int n) {
-    if (n < 1 || n > CASES.size()) {
-      throw new IllegalArgumentException("no case " + n + "; cases are 1 to " + CASES.size());
+    for (Case c : CASES) {
+      if (c.number() == n) {
+        return c;
+      }
     }
-    return CASES.get(n - 1);
+    throw new IllegalArgumentException("no case " + n + "; cases are 1 to " + CASES.size());
   }
 
   /** The seed of trial {@code trial} of a cell, from the run's seed. */
@@ -59,6 +69,20 @@ public final class CaseRunner {
     return trial(s, c, trialSeed, r -> r.randomDelays(DELAY_PROBABILITY, MAX_DELAY_MICROS));
   }
 
+  /** Chance per race point that a role's priority drops below all others, in preemption mode. */
+  public static final double DEMOTE_PROBABILITY = 0.05;
+
+  /** How long a role parks per higher-priority role at each point, in preemption mode. */
+  public static final long QUANTUM_MICROS = 50;
+
+  /**
+   * One trial in the preemption mode ({@link Races#randomPriorities}): random priorities, a
+   * preemption at every race point and after every lock release, random priority drops.
+   */
+  public static List<Violation> preemptiveTrial(Strategy s, Case c, long trialSeed) {
+    return trial(s, c, trialSeed, r -> r.randomPriorities(DEMOTE_PROBABILITY, QUANTUM_MICROS));
+  }
+
   /** One trial with the pauses of a directed window (and no random delays). */
   public static List<Violation> directedTrial(Strategy s, Case c, Case.Window window) {
     return trial(s, c, 1, window.arrange());
@@ -72,8 +96,14 @@ public final class CaseRunner {
   /** As {@link #trial(Strategy, Case, long, Consumer)} with a watchdog bound of its own. */
   static List<Violation> trial(
       Strategy s, Case c, long seed, Consumer<Races> arrange, long watchdogMillis) {
+    return trial(s.create(), c, seed, arrange, watchdogMillis);
+  }
+
+  /** One trial under an exclusion built by hand (a variant no {@link Strategy} names). */
+  static List<Violation> trial(
+      Exclusion exclusion, Case c, long seed, Consumer<Races> arrange, long watchdogMillis) {
     Races races = new Races(seed);
-    Kernel k = new Kernel(s.create(), races, 256);
+    Kernel k = new Kernel(exclusion, races, 256);
     World w = new World(k);
     String previousRole = Races.role();
     Races.role("setup");
@@ -82,13 +112,16 @@ public final class CaseRunner {
     } finally {
       Races.role(previousRole);
     }
+    for (var inode : k.fs.inodes()) {
+      inode.markLowWater();
+    }
     races.log(
         "--- case "
             + c.number()
             + " ("
             + c.title()
             + ") under "
-            + s
+            + exclusion.name()
             + ", seed "
             + Long.toHexString(seed));
     arrange.accept(races);
@@ -107,6 +140,7 @@ public final class CaseRunner {
                 } catch (Throwable e) {
                   races.violation(ViolationKind.CRASH, role.name() + " threw " + e);
                 } finally {
+                  races.finished(role.name());
                   races.signal(role.name() + ":done");
                 }
               },
@@ -142,14 +176,33 @@ public final class CaseRunner {
       races.violation(ViolationKind.DEADLOCK, b.toString());
       return races.violations();
     }
-    Races.role("check");
+    // The oracles run under the watchdog too: a hold a role leaked would hang them.
+    Thread checker =
+        new Thread(
+            () -> {
+              Races.role("check");
+              try {
+                Oracles.always(k);
+                c.check(w);
+                Oracles.nothingLeaks(k);
+              } catch (Throwable e) {
+                races.violation(ViolationKind.CRASH, "check threw " + e);
+              }
+            },
+            "case" + c.number() + "-check");
+    checker.setDaemon(true);
+    checker.start();
     try {
-      Oracles.always(k);
-      c.check(w);
-    } catch (Throwable e) {
-      races.violation(ViolationKind.CRASH, "check threw " + e);
-    } finally {
-      Races.role(previousRole);
+      checker.join(watchdogMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (checker.isAlive()) {
+      StringBuilder b = new StringBuilder("the oracles stuck past " + watchdogMillis + " ms:");
+      for (StackTraceElement e : checker.getStackTrace()) {
+        b.append("\n    at ").append(e);
+      }
+      races.violation(ViolationKind.DEADLOCK, b.toString());
     }
     return races.violations();
   }

@@ -12,10 +12,11 @@ import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.ViolationKind;
 
 /**
- * The invariants every case checks on the quiescent machine, beside its own (DESIGN §5, "always").
- * The in-flight oracles live where the damage happens: frame generations in {@code PhysicalMemory},
- * block owners in {@code BlockDevice}, freed-block writes in {@code FileSystem}, uninitialised
- * mappings in {@code FaultHandler}.
+ * The invariants every case checks on the quiescent machine, beside its own (docs/sim.md,
+ * "Always"). The in-flight oracles live where the damage happens: frame generations in {@code
+ * PhysicalMemory}, block owners in {@code BlockDevice}, freed-block writes and reads of a block
+ * another file owns by then ({@code INFORMATION_LEAK}) in {@code FileSystem}, uninitialised
+ * mappings and SIGBUS inside EOF in {@code FaultHandler}.
  */
 public final class Oracles {
   private Oracles() {}
@@ -30,6 +31,26 @@ public final class Oracles {
     }
     for (Inode inode : k.fs.inodes()) {
       noWrittenBlocksPastEof(k.races, k, inode);
+    }
+    for (Inode inode : k.fs.inodes()) {
+      cacheAgreesWithDisk(k, inode);
+    }
+  }
+
+  /** Clean, uptodate cached pages equal the disk below EOF; no page is cached wholly past EOF. */
+  public static void cacheAgreesWithDisk(Kernel k, Inode inode) {
+    for (String d : k.fs.cacheDisagreements(inode)) {
+      k.races.violation(ViolationKind.CACHE_DISAGREES_WITH_DISK, d);
+    }
+  }
+
+  /**
+   * No frame, page reference, block, pin or lock hold outlives what refers to it; the runner calls
+   * it last, after the case's own check.
+   */
+  public static void nothingLeaks(Kernel k) {
+    for (String d : k.leaks()) {
+      k.races.violation(ViolationKind.LEAK, d);
     }
   }
 

@@ -11,14 +11,45 @@ import java.util.ArrayList;
 import java.util.List;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.race.Violation;
+import org.rangelock.sim.race.ViolationKind;
 
 /** Runs the matrix of strategies × cases and prints it, as text and as JSON. */
 public final class Report {
   private Report() {}
 
+  /** Trials per cell of the default run (the {@code cases} command without options). */
+  public static final int DEFAULT_TRIALS = 100;
+
+  /** Trials per cell of the long run (for a {@code --full} option). */
+  public static final int FULL_TRIALS = 1000;
+
+  /** How a trial opens race windows. */
+  public enum TrialMode {
+    /** Seeded random delays at every race point ({@link CaseRunner#randomTrial}). */
+    RANDOM_DELAYS,
+    /**
+     * Random priorities with a preemption at every race point and lock release ({@link
+     * CaseRunner#preemptiveTrial}).
+     */
+    PREEMPTION
+  }
+
   /** Runs {@code trials} random trials per cell, printing progress to {@code progress}. */
   public static List<Cell> run(
       List<Strategy> strategies, List<Case> cases, int trials, long seed, PrintStream progress) {
+    return run(strategies, cases, trials, seed, progress, TrialMode.RANDOM_DELAYS);
+  }
+
+  /**
+   * As {@link #run(List, List, int, long, PrintStream)}, opening windows the way {@code mode} does.
+   */
+  public static List<Cell> run(
+      List<Strategy> strategies,
+      List<Case> cases,
+      int trials,
+      long seed,
+      PrintStream progress,
+      TrialMode mode) {
     List<Cell> cells = new ArrayList<>();
     for (Strategy s : strategies) {
       if (progress != null) {
@@ -29,9 +60,20 @@ public final class Report {
         int bad = 0;
         Violation first = null;
         long firstSeed = 0;
+        java.util.Map<ViolationKind, Integer> kinds = new java.util.EnumMap<>(ViolationKind.class);
         for (int t = 0; t < trials; t++) {
           long ts = CaseRunner.trialSeed(seed, s, c, t);
-          List<Violation> v = CaseRunner.randomTrial(s, c, ts);
+          List<Violation> v =
+              mode == TrialMode.PREEMPTION
+                  ? CaseRunner.preemptiveTrial(s, c, ts)
+                  : CaseRunner.randomTrial(s, c, ts);
+          java.util.Set<ViolationKind> seen = java.util.EnumSet.noneOf(ViolationKind.class);
+          for (Violation x : v) {
+            seen.add(x.kind());
+          }
+          for (ViolationKind kind : seen) {
+            kinds.merge(kind, 1, Integer::sum);
+          }
           if (!v.isEmpty()) {
             bad++;
             if (first == null) {
@@ -41,7 +83,7 @@ public final class Report {
           }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        Cell cell = new Cell(s, c, trials, bad, first, firstSeed, ms);
+        Cell cell = new Cell(s, c, trials, bad, first, firstSeed, ms, kinds);
         cells.add(cell);
         if (progress != null) {
           progress.printf(" %d:%s", c.number(), bad == 0 ? "ok" : bad + "!");
@@ -107,6 +149,8 @@ public final class Report {
       o.put("trials", c.trials());
       o.put("violations", c.violations());
       o.put("millis", c.millis());
+      ObjectNode kinds = o.putObject("kinds");
+      c.kinds().forEach((kind, n) -> kinds.put(kind.name(), n));
       if (c.firstViolation() == null) {
         o.putNull("firstViolation");
       } else {

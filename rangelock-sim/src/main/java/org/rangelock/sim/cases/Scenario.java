@@ -50,6 +50,7 @@ public final class Scenario {
     world.races.quiesce();
     Oracles.always(world.k);
     scenario.check(world);
+    Oracles.nothingLeaks(world.k);
     return world.races.violations();
   }
 }

@@ -32,6 +32,13 @@ public final class World {
   /** Private mapping of the same range. */
   public final Vma priv;
 
+  /** Shared mapping of the second file, the same size. */
+  public final Vma otherShared;
+
+  /** What the roles' system calls returned, by name, for the case's check. */
+  public final java.util.Map<String, Integer> returned =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   World(Kernel k) {
     this.k = k;
     this.races = k.races;
@@ -40,6 +47,7 @@ public final class World {
     this.mm = k.newAddressSpace();
     this.shared = mm.mmap(file, 0, (PAGES + 1) * (long) PAGE, true);
     this.priv = mm.mmap(file, 0, (PAGES + 1) * (long) PAGE, false);
+    this.otherShared = mm.mmap(other, 0, (PAGES + 1) * (long) PAGE, true);
   }
 
   /** A page of {@code tag} bytes, with the page index in the first byte. */
@@ -63,11 +71,16 @@ public final class World {
 
   /** Writes {@code pages} pages of {@code tag} to the file, syncs them and drops the cache. */
   void populate(int tag, int pages) {
+    populate(file, tag, pages);
+  }
+
+  /** As {@link #populate(int, int)} for {@code inode}. */
+  void populate(Inode inode, int tag, int pages) {
     for (int i = 0; i < pages; i++) {
-      k.io.write(file, (long) i * PAGE, page(tag, i));
+      k.io.write(inode, (long) i * PAGE, page(tag, i));
     }
-    k.writeback.fsync(file);
-    k.reclaim.shrink(file);
+    k.writeback.fsync(inode);
+    k.reclaim.shrink(inode);
   }
 
   /**

@@ -33,6 +33,36 @@ public interface Exclusion {
     return Held.NOTHING;
   }
 
+  /**
+   * Taken by a write fault on a shared mapping around {@code page_mkwrite}, before the page lock
+   * (XFS and ext4 take {@code invalidate_lock} shared there).
+   */
+  default Held enterPageMkwrite(Inode inode, long index) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Whether a direct write whose invalidation of the cache fails (a page dirty or under writeback)
+   * falls back to a buffered write, as Linux does ({@code generic_file_direct_write} returning 0 in
+   * 3.x, {@code -ENOTBLK} from {@code iomap_dio_rw} later).
+   */
+  default boolean fallsBackToBufferedWrite() {
+    return false;
+  }
+
+  /** Whether hole punch writes the range back before truncating the cache (ext4, XFS). */
+  default boolean writesBackBeforePunch() {
+    return false;
+  }
+
+  /**
+   * Locks still held (or counts not back to zero) when the machine is quiescent, described; empty
+   * when there are none. The leak oracle calls it after every trial.
+   */
+  default String heldAtQuiescence() {
+    return "";
+  }
+
   /** Whether operations lock pages ({@code lock_page}) and wait on writeback. */
   boolean usesPageLock();
 
@@ -42,7 +72,10 @@ public interface Exclusion {
    */
   boolean rechecksSizeUnderPageLock();
 
-  /** Whether truncate and punch unmap again after truncating the cache. */
+  /**
+   * Whether truncate unmaps again after truncating the cache ({@code truncate_pagecache}; hole
+   * punch uses {@code truncate_pagecache_range}, which unmaps once).
+   */
   boolean unmapsTwice();
 
   /** Whether direct IO flushes dirty pages and invalidates the cache before the IO. */
@@ -50,4 +83,49 @@ public interface Exclusion {
 
   /** Whether a direct write invalidates the cache again after the IO. */
   boolean invalidatesAfterDirectWrite();
+
+  /**
+   * How direct IO pins a user buffer that may itself be a mapping of a file (docs/sim.md, "Direct
+   * IO from a mapped buffer").
+   */
+  enum UserBufferPin {
+    /**
+     * {@code get_user_pages} faults the buffer in while the IO holds its locks (Linux without the
+     * 2021 fixes; harmless where the IO's locks and the fault's locks never conflict).
+     */
+    FAULT_UNDER_LOCK,
+    /**
+     * Fault the buffer in with no lock held, pin it with page faults disabled under the IO's lock,
+     * and retry whatever could not be pinned (gfs2 and btrfs, Linux 5.16: {@code
+     * fault_in_iov_iter_readable}, {@code FOLL_NOFAULT}, {@code IOMAP_DIO_PARTIAL}).
+     */
+    PREFAULT_NOFAULT_RETRY,
+    /**
+     * Pin with faults allowed, but a fault on a file whose lock the IO holds fails, and a fault
+     * that would wait on another file's lock in the wrong order drops the IO's lock first and makes
+     * the IO retry (bcachefs: {@code current->faults_disabled_mapping}, {@code bch2_page_fault}).
+     */
+    FAULTS_DISABLED_MAPPING
+  }
+
+  /** How this design's direct IO pins its user buffer. */
+  default UserBufferPin userBufferPin() {
+    return UserBufferPin.FAULT_UNDER_LOCK;
+  }
+
+  /**
+   * Marks the calling thread as pinning the buffer of a direct IO on {@code inode} ({@code
+   * FAULTS_DISABLED_MAPPING} designs); closing it clears the mark.
+   */
+  default Held disableFaultsOn(Inode inode) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Whether a fault since {@link #disableFaultsOn} dropped and retook the IO's lock, so the IO must
+   * start its step again ({@code fdm_dropped_locks}).
+   */
+  default boolean faultDroppedLocks() {
+    return false;
+  }
 }

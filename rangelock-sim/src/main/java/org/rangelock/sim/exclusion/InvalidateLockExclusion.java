@@ -6,15 +6,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rangelock.sim.kernel.Inode;
 
 /**
- * {@code INVALIDATE_LOCK}: Linux 5.15's {@code mapping->invalidate_lock} on top of {@link
- * LegacyExclusion}. A file-wide reader/writer semaphore, taken shared where a page is created in
- * the cache ({@code filemap_fault} when the page is missing, {@code filemap_read} / readahead) and
- * exclusive by truncate, hole punch, zero, collapse and insert range (ext4 and XFS take it in
- * {@code setattr} and {@code fallocate}). Faults that find the page cached, buffered writes, direct
- * IO and writeback do not take it.
+ * {@code INVALIDATE_LOCK}: Linux 5.15 with XFS's locking: {@code i_rwsem} as in {@link
+ * LegacyExclusion}, and {@code mapping->invalidate_lock}, a file-wide reader/writer semaphore taken
+ *
+ * <ul>
+ *   <li>shared where a page is created in the cache ({@code filemap_fault} when the page is
+ *       missing, and when a cached page is found not uptodate: it drops the page lock, takes the
+ *       semaphore and looks again; {@code filemap_read} / readahead), and by {@code page_mkwrite}
+ *       ({@code xfs_filemap_page_mkwrite}, {@code ext4_page_mkwrite});
+ *   <li>exclusive by truncate, hole punch, zero, collapse and insert range ({@code
+ *       xfs_setattr_size}, {@code xfs_file_fallocate}: after {@code i_rwsem} exclusive and {@code
+ *       inode_dio_wait}).
+ * </ul>
+ *
+ * Faults that find an uptodate page cached, buffered writes, direct IO and writeback do not take
+ * it. The page-lock mechanisms, the flush and invalidations around direct IO, its buffered fallback
+ * and punch's writeback are those of {@link LegacyExclusion}.
  *
  * <p>Source: Jan Kara's series "mm: Protect operations adding pages to page cache with
- * invalidate_lock" (Linux 5.15, include/linux/fs.h {@code filemap_invalidate_lock}).
+ * invalidate_lock" (Linux 5.15: include/linux/fs.h {@code filemap_invalidate_lock}, mm/filemap.c
+ * {@code filemap_fault}, {@code filemap_create_page}), fs/xfs/xfs_file.c of 5.15.
  */
 public final class InvalidateLockExclusion extends LegacyExclusion {
   private final Map<Integer, ReentrantReadWriteLock> locks = new ConcurrentHashMap<>();
@@ -30,12 +41,13 @@ public final class InvalidateLockExclusion extends LegacyExclusion {
 
   @Override
   public Held enter(Op op, Inode inode, long start, long end) {
+    Held outer = super.enter(op, inode, start, end);
     if (!op.isPageKiller()) {
-      return Held.NOTHING;
+      return outer;
     }
     ReentrantReadWriteLock.WriteLock w = lockOf(inode).writeLock();
     w.lock();
-    return w::unlock;
+    return InodeRwsem.both(outer, w::unlock);
   }
 
   @Override
@@ -43,5 +55,22 @@ public final class InvalidateLockExclusion extends LegacyExclusion {
     ReentrantReadWriteLock.ReadLock r = lockOf(inode).readLock();
     r.lock();
     return r::unlock;
+  }
+
+  @Override
+  public Held enterPageMkwrite(Inode inode, long index) {
+    return enterPageCreate(inode, index);
+  }
+
+  @Override
+  public String heldAtQuiescence() {
+    StringBuilder b = new StringBuilder(super.heldAtQuiescence());
+    locks.forEach(
+        (id, l) -> {
+          if (l.isWriteLocked() || l.getReadLockCount() > 0) {
+            b.append("invalidate_lock of inode ").append(id).append(": ").append(l).append("; ");
+          }
+        });
+    return b.toString();
   }
 }

@@ -21,10 +21,37 @@ import org.rangelock.sim.kernel.Inode;
  * precisely so that a direct write can flush first). What it drops: the {@code i_size} rechecks,
  * the second unmap and the invalidation after a direct write — the lock makes them unnecessary, and
  * the case report shows whether that claim holds.
+ *
+ * <p>Direct IO from a mapped buffer: DIRECT conflicts with FAULT, so a direct IO that faulted its
+ * buffer in under its own DIRECT hold would wait for itself when the buffer maps the range (the
+ * lock reports it as a self-deadlock), and two direct writes each from a mapping of the other's
+ * file would wait for each other (AB-BA). This strategy pins the buffer as gfs2 and btrfs do since
+ * Linux 5.16 ({@link UserBufferPin#PREFAULT_NOFAULT_RETRY}): fault in with no lock held, pin with
+ * faults disabled under DIRECT, retry what could not be pinned. No fault handler runs under a
+ * DIRECT hold, so no wait for FAULT starts while DIRECT is held: neither cycle can form.
  */
 public final class RangeLockExclusion implements Exclusion {
   private static final long PAGE = 4096;
   private final Map<Integer, RangeLock<MappingMode>> locks = new ConcurrentHashMap<>();
+  private final UserBufferPin pin;
+
+  /** The strategy as the report runs it. */
+  public RangeLockExclusion() {
+    this(UserBufferPin.PREFAULT_NOFAULT_RETRY);
+  }
+
+  /**
+   * With another way of pinning direct IO buffers: {@link UserBufferPin#FAULT_UNDER_LOCK} shows the
+   * self-deadlock and the AB-BA hang that prefaulting removes.
+   */
+  public RangeLockExclusion(UserBufferPin pin) {
+    this.pin = java.util.Objects.requireNonNull(pin, "pin");
+  }
+
+  @Override
+  public UserBufferPin userBufferPin() {
+    return pin;
+  }
 
   /** The lock of {@code inode}, for tests and introspection. */
   public RangeLock<MappingMode> lockOf(Inode inode) {
@@ -64,6 +91,19 @@ public final class RangeLockExclusion implements Exclusion {
             : Range.of(from, Math.max(from + PAGE, (end + PAGE - 1) / PAGE * PAGE));
     RangeHandle<MappingMode> h = lockOf(inode).acquire(range, modeOf(op));
     return h::close;
+  }
+
+  @Override
+  public String heldAtQuiescence() {
+    StringBuilder b = new StringBuilder();
+    locks.forEach(
+        (id, l) -> {
+          var snap = l.snapshot();
+          if (!snap.held().isEmpty() || !snap.waiting().isEmpty()) {
+            b.append("range lock of inode ").append(id).append(": ").append(snap).append("; ");
+          }
+        });
+    return b.toString();
   }
 
   @Override

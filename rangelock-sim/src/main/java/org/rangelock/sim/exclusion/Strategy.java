@@ -2,10 +2,15 @@ package org.rangelock.sim.exclusion;
 
 import java.util.function.Supplier;
 
-/** The strategies the report compares, each a factory of a fresh {@link Exclusion}. */
+/**
+ * The strategies the report compares, each a factory of a fresh {@link Exclusion}, in the order of
+ * the history they model (docs/sim.md). The {@code cases} command and the tests take the list from
+ * here.
+ */
 public enum Strategy {
   NONE(NoExclusion::new),
   LEGACY(LegacyExclusion::new),
+  MMAPLOCK(MmapLockExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),
   TWO_STATE(TwoStateExclusion::new),
   RANGE_LOCK(RangeLockExclusion::new);

@@ -27,7 +27,19 @@ import org.rangelock.sim.race.Violation;
  */
 public final class FsxReplay {
   /** How to replay. */
-  public record Options(boolean direct, boolean background, Strategy strategy) {
+  /**
+   * How to replay.
+   *
+   * @param pollutePostEof fsx {@code -e 1}: before every operation that may grow the file, store
+   *     garbage through a shared mapping into the EOF page past EOF; it must never become file data
+   *     (xfstests generic/363)
+   */
+  public record Options(
+      boolean direct, boolean background, Strategy strategy, boolean pollutePostEof) {
+    public Options(boolean direct, boolean background, Strategy strategy) {
+      this(direct, background, strategy, false);
+    }
+
     public static Options plain() {
       return new Options(false, false, Strategy.RANGE_LOCK);
     }
@@ -190,6 +202,42 @@ public final class FsxReplay {
     return b;
   }
 
+  /** Whether {@code op} may move EOF up (fsx pollutes before these). */
+  private boolean mayGrow(FsxOp op) {
+    switch (op.op()) {
+      case "write":
+      case "mapwrite":
+        return op.arg(0) + op.arg(1) > file.size();
+      case "truncate":
+        return op.arg(1) > file.size();
+      case "fallocate":
+      case "zero_range":
+        return !op.keepSize() && op.arg(0) + op.arg(1) > file.size();
+      case "insert_range":
+      case "copy_range":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** fsx's {@code pollute_eofpage}: garbage past EOF in the EOF page, through a shared mapping. */
+  private void polluteEofPage() {
+    long size = file.size();
+    if (size % PAGE == 0) {
+      return;
+    }
+    long base = size / PAGE * PAGE;
+    byte[] junk = new byte[(int) (PAGE - size % PAGE)];
+    Arrays.fill(junk, (byte) 0xEE);
+    Vma vma = mm.mmap(file, base, PAGE, true);
+    try {
+      kernel.mmu.store(mm, vma.address(size), junk, 0, junk.length);
+    } finally {
+      mm.munmap(vma);
+    }
+  }
+
   private static boolean aligned(long offset, long length) {
     return offset % PAGE == 0 && length % PAGE == 0 && length > 0;
   }
@@ -206,6 +254,9 @@ public final class FsxReplay {
       }
     }
     int line = op.line();
+    if (options.pollutePostEof() && mayGrow(op)) {
+      polluteEofPage();
+    }
     switch (op.op()) {
       case "write":
         {

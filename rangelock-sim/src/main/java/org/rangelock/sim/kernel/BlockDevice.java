@@ -56,6 +56,23 @@ public final class BlockDevice {
     return owner[block];
   }
 
+  /** Reads {@code block} into {@code dst} and returns its owner at that moment, in one step. */
+  synchronized int readOwned(int block, byte[] dst) {
+    read(block, dst);
+    return owner[block];
+  }
+
+  /** How many blocks {@code inode} owns. */
+  public synchronized int ownedBy(int inode) {
+    int n = 0;
+    for (int o : owner) {
+      if (o == inode) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   synchronized void read(int block, byte[] dst) {
     if (blocks[block] == null) {
       java.util.Arrays.fill(dst, 0, BLOCK, (byte) 0);

@@ -123,7 +123,11 @@ public final class BufferedIo {
       } finally {
         k.fs.release(p);
       }
-      k.fs.extendSize(inode, pos + n, false);
+      // A write that starts inside the old EOF page zeroed its own gap above; one that starts
+      // beyond it leaves that page behind, and the page's tail (where a store through a mapping
+      // may have left bytes past EOF) becomes file data when i_size moves: zero it first (Linux
+      // fixed this class in 2024; xfstests generic/363, fsx -e 1).
+      k.fs.extendSize(inode, pos + n, done == 0 && index != inode.size / PAGE);
       done += n;
     }
     k.writeback.noteDirty(inode);

@@ -11,10 +11,12 @@ import org.rangelock.sim.race.ViolationKind;
  * Page faults: {@code filemap_fault} for reads, {@code page_mkwrite} for the first store to a
  * shared page, copy-on-write for the first store to a private one.
  *
- * <p>Order of a fault, as in Linux: take the strategy's fault lock on the page; check {@code
- * i_size} (SIGBUS past EOF); find or create the page (creation under the strategy's page-creation
- * lock) and read it from disk; lock it and check it is still in the cache; recheck {@code i_size}
- * if the strategy does; install the PTE. Each gap between those steps is a {@link RacePoint}.
+ * <p>Order of a fault, as in Linux: take the strategy's fault lock on the page (and, for a write
+ * fault on a shared mapping, its {@code page_mkwrite} lock — taken here for the whole fault, before
+ * the page lock, where Linux takes it after {@code filemap_fault} returns); check {@code i_size}
+ * (SIGBUS past EOF); find or create the page (creation under the strategy's page-creation lock) and
+ * read it from disk; lock it and check it is still in the cache; recheck {@code i_size} if the
+ * strategy does; install the PTE. Each gap between those steps is a {@link RacePoint}.
  */
 public final class FaultHandler {
   private final Kernel k;
@@ -27,10 +29,13 @@ public final class FaultHandler {
     Inode inode = vma.inode();
     long index = vma.indexOf(vpn);
     String what = (write ? "write" : "read") + " fault " + inode + " page " + index;
-    try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE)) {
+    try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE);
+        Held mkwrite =
+            write && vma.shared() ? k.exclusion.enterPageMkwrite(inode, index) : Held.NOTHING) {
       k.races.hit(RacePoint.FAULT_START, what);
       if (index * PAGE >= inode.size) {
         k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
+        checkSigBus(inode, index, what);
         throw new SigBus(what + " beyond EOF " + inode.size);
       }
       Page page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
@@ -38,6 +43,7 @@ public final class FaultHandler {
       try {
         if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {
           k.races.log("SIGBUS on recheck " + what);
+          checkSigBus(inode, index, what);
           throw new SigBus(what + " beyond EOF " + inode.size + " (recheck)");
         }
         k.races.hit(RacePoint.FAULT_BEFORE_INSTALL, what + " " + page);
@@ -69,6 +75,18 @@ public final class FaultHandler {
         }
         page.put(k.memory);
       }
+    }
+  }
+
+  /** A SIGBUS at a page no truncate ever put past EOF is one no serial order explains. */
+  private void checkSigBus(Inode inode, long index, String what) {
+    if (index * PAGE < inode.lowWater) {
+      k.races.violation(
+          ViolationKind.SPURIOUS_SIGBUS,
+          what
+              + ": SIGBUS though EOF never went below "
+              + inode.lowWater
+              + " since the race began");
     }
   }
 }

@@ -70,8 +70,46 @@ public final class FileSystem {
 
   void setSize(Inode inode, long newSize) {
     synchronized (inode.mapLock) {
+      if (newSize < inode.lowWater) {
+        inode.lowWater = newSize; // before the size, so a SIGBUS that sees the size sees this
+      }
       inode.size = newSize;
     }
+  }
+
+  /**
+   * What the quiescent cache of {@code inode} gets wrong, described (empty when nothing): a clean,
+   * uptodate page whose bytes below EOF differ from the disk, or a page wholly past EOF that is not
+   * zero.
+   */
+  public List<String> cacheDisagreements(Inode inode) {
+    List<String> out = new ArrayList<>();
+    long size = inode.size;
+    byte[] disk = diskContents(inode);
+    for (Page p : inode.cache.all()) {
+      if (p.removed) {
+        continue;
+      }
+      long start = p.index * PAGE;
+      if (start >= size) {
+        // Linux leaves such a page behind when a fault read it and then saw the new EOF on its
+        // recheck; harmless only while it holds zeros (a later extension would expose it).
+        byte[] past = k.memory.snapshot(p.frame, "cache oracle");
+        if (!java.util.Arrays.equals(past, new byte[PAGE])) {
+          out.add(p + " is cached wholly past EOF " + size + " and is not zero");
+        }
+        continue;
+      }
+      if (!p.uptodate || p.dirty || p.writeback) {
+        continue;
+      }
+      int n = (int) Math.min(PAGE, size - start);
+      byte[] cached = k.memory.snapshot(p.frame, "cache oracle");
+      if (!java.util.Arrays.equals(cached, 0, n, disk, (int) start, (int) start + n)) {
+        out.add(p + " is clean but differs from the disk below EOF");
+      }
+    }
+    return out;
   }
 
   /** The extent of page {@code index}, allocating an unwritten block for a hole. */
@@ -160,7 +198,21 @@ public final class FileSystem {
     if (e == null || e.unwritten()) {
       java.util.Arrays.fill(dst, (byte) 0);
     } else {
-      k.device.read(e.block(), dst);
+      int owner = k.device.readOwned(e.block(), dst);
+      if (owner != inode.id && owner != BlockDevice.FREE) {
+        // The block was freed and handed to another file between the lookup and the read: what
+        // this file's reader gets (through the cache, a mapping or a direct read) is that file's
+        // data.
+        k.races.violation(
+            ViolationKind.INFORMATION_LEAK,
+            inode
+                + " page "
+                + index
+                + " read block "
+                + e.block()
+                + ", now owned by inode "
+                + owner);
+      }
     }
   }
 
@@ -212,6 +264,32 @@ public final class FileSystem {
    */
   Page getPage(Inode inode, long index, boolean fill, boolean creationLock, RacePoint beforeRead) {
     boolean pageLock = k.pageLock();
+    try {
+      return findOrCreate(inode, index, fill, creationLock, beforeRead, pageLock);
+    } catch (RetryUnderCreationLock retry) {
+      // filemap_fault found a cached page not uptodate: it drops the page, takes the lock that
+      // page creation takes (invalidate_lock in 5.15) and looks again, reading under it.
+      try (Held h = k.exclusion.enterPageCreate(inode, index)) {
+        return findOrCreate(inode, index, fill, false, beforeRead, pageLock);
+      }
+    }
+  }
+
+  private static final class RetryUnderCreationLock extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RetryUnderCreationLock() {
+      super(null, null, false, false);
+    }
+  }
+
+  private Page findOrCreate(
+      Inode inode,
+      long index,
+      boolean fill,
+      boolean creationLock,
+      RacePoint beforeRead,
+      boolean pageLock) {
     for (; ; ) {
       Page p = inode.cache.get(index);
       if (p == null) {
@@ -250,6 +328,11 @@ public final class FileSystem {
           continue;
         }
         if (fill && !p.uptodate) {
+          if (creationLock) {
+            p.unlock();
+            p.put(k.memory);
+            throw new RetryUnderCreationLock();
+          }
           readpage(p);
         }
       }
@@ -301,9 +384,10 @@ public final class FileSystem {
 
   /**
    * {@code invalidate_inode_pages2_range}: unmaps and drops the clean pages of {@code [from, to)};
-   * a dirty page or one under writeback is left (Linux returns -EBUSY and direct IO warns).
+   * a dirty page or one under writeback is left (Linux returns -EBUSY); false if one was.
    */
-  void invalidate(Inode inode, long from, long to) {
+  boolean invalidate(Inode inode, long from, long to) {
+    boolean all = true;
     for (Page p : inode.cache.pagesIn(from, to)) {
       if (!p.tryGet()) {
         continue;
@@ -317,10 +401,12 @@ public final class FileSystem {
           removeFromCache(p);
         } else {
           k.races.log("invalidate failed (EBUSY): " + p);
+          all = false;
         }
       }
       release(p);
     }
+    return all;
   }
 
   /** Zeroes bytes {@code [from, to)} of page {@code index} through the cache, dirtying it. */

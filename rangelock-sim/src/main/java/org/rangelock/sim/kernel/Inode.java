@@ -19,6 +19,13 @@ public final class Inode {
 
   final int id;
   volatile long size;
+
+  /**
+   * The lowest size set since {@link #markLowWater()} (or 0 before it is called): a SIGBUS at an
+   * offset below it cannot be explained by any truncate.
+   */
+  volatile long lowWater;
+
   final Object mapLock = new Object();
   final NavigableMap<Long, Extent> blockMap = new TreeMap<>();
   final PageCache cache = new PageCache();
@@ -34,6 +41,15 @@ public final class Inode {
 
   public long size() {
     return size;
+  }
+
+  /**
+   * Starts tracking the lowest size from the current one (a case calls it when the race starts).
+   */
+  public void markLowWater() {
+    synchronized (mapLock) {
+      lowWater = size;
+    }
   }
 
   public PageCache cache() {

@@ -33,7 +33,7 @@ public final class Kernel {
 
   public Kernel(Exclusion exclusion, Races races, int blocks) {
     this.races = races;
-    this.exclusion = exclusion;
+    this.exclusion = new ObservedExclusion(exclusion, races);
     this.device = new BlockDevice(blocks, races);
     this.memory = new PhysicalMemory(races);
     this.fs = new FileSystem(this);
@@ -55,6 +55,52 @@ public final class Kernel {
 
   public List<AddressSpace> addressSpaces() {
     return List.copyOf(spaces);
+  }
+
+  /**
+   * What a quiescent machine still holds that nothing refers to, described (empty when nothing): a
+   * frame no cached page and no PTE owns, a cached page with references beyond the cache's and its
+   * PTEs', a block no block map names, a pinned frame, a lock hold of the strategy.
+   */
+  public java.util.List<String> leaks() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    int expected = 0;
+    for (Inode inode : fs.inodes()) {
+      for (Page p : inode.cache.all()) {
+        expected++;
+        int refs = p.refs.get();
+        int want = 1 + p.mapcount.get();
+        if (refs != want) {
+          out.add(p + " has " + refs + " references, the cache and its PTEs account for " + want);
+        }
+      }
+      int owned = device.ownedBy(inode.id);
+      int mapped = inode.allocatedIndices().size();
+      if (owned != mapped) {
+        out.add(inode + " owns " + owned + " blocks, its block map names " + mapped);
+      }
+    }
+    java.util.Set<FrameRef> anon = new java.util.HashSet<>();
+    for (AddressSpace mm : spaces) {
+      for (Pte pte : mm.entries().values()) {
+        if (pte.page == null) {
+          anon.add(pte.frame);
+        }
+      }
+    }
+    expected += anon.size();
+    int inUse = memory.framesInUse();
+    if (inUse != expected) {
+      out.add(inUse + " frames in use, cached pages and private PTEs account for " + expected);
+    }
+    if (mmu.anonymousPins() != 0) {
+      out.add(mmu.anonymousPins() + " anonymous frames still pinned");
+    }
+    String held = exclusion.heldAtQuiescence();
+    if (!held.isEmpty()) {
+      out.add("still held: " + held);
+    }
+    return out;
   }
 
   boolean pageLock() {

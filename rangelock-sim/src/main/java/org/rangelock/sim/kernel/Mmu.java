@@ -112,6 +112,135 @@ public final class Mmu {
     }
   }
 
+  /**
+   * A user page pinned for IO ({@code get_user_pages}): the frame, and the file page it belongs to
+   * (null for an anonymous frame). A pinned file page holds a reference, so it outlives its removal
+   * from the cache; a pinned anonymous frame is freed at {@link #unpin} if it was unmapped
+   * meanwhile.
+   */
+  public record Pin(FrameRef frame, Page page) {}
+
+  /** Anonymous frames pinned for IO: pin count, and whether their PTE went while pinned. */
+  private final Map<FrameRef, int[]> anonPins = new HashMap<>();
+
+  /**
+   * Pins the page at {@code vpn} without faulting ({@code FOLL_NOFAULT}, as gup does with page
+   * faults disabled): null unless a present entry allows the access ({@code forWrite}: writable).
+   * Takes only the page-table lock, a leaf lock: no strategy lock, no page lock, no wait.
+   */
+  public Pin pinNoFault(AddressSpace mm, long vpn, boolean forWrite) {
+    mm.ptl.lock();
+    try {
+      Pte pte = mm.table.get(vpn);
+      if (pte == null || (forWrite && !pte.writable)) {
+        return null;
+      }
+      if (pte.page != null) {
+        return pte.page.tryGet() ? new Pin(pte.frame, pte.page) : null;
+      }
+      synchronized (anonPins) {
+        anonPins.computeIfAbsent(pte.frame, f -> new int[2])[0]++;
+      }
+      return new Pin(pte.frame, null);
+    } finally {
+      mm.ptl.unlock();
+    }
+  }
+
+  /**
+   * Pins the page at {@code vpn}, faulting it in (with the caller's locks held, as {@code
+   * get_user_pages} does inside a direct IO); may throw {@link SigBus}.
+   */
+  public Pin pinFaulting(AddressSpace mm, long vpn, boolean forWrite) {
+    for (int attempt = 0; ; attempt++) {
+      Pin p = pinNoFault(mm, vpn, forWrite);
+      if (p != null) {
+        return p;
+      }
+      if (attempt > 1000) {
+        throw new IllegalStateException("pin loop at vpn " + vpn + " of " + mm);
+      }
+      Vma vma = mm.vmaOf(vpn);
+      if (vma == null) {
+        throw new SigBus("EFAULT: no mapping at vpn " + vpn + " of " + mm);
+      }
+      kernel.faults.fault(vma, vpn, forWrite);
+    }
+  }
+
+  /**
+   * {@code fault_in_iov_iter_readable / _writeable}: touches each page of {@code [address, address
+   * + length)} so that a later {@link #pinNoFault} finds it present; returns how many bytes from
+   * the start are now faulted in (short at a SIGBUS or a hole in the address space).
+   */
+  public int faultIn(AddressSpace mm, long address, int length, boolean forWrite) {
+    int done = 0;
+    while (done < length) {
+      long vpn = (address + done) / PhysicalMemory.PAGE;
+      Pte pte = mm.table.get(vpn);
+      if (pte == null || (forWrite && !pte.writable)) {
+        Vma vma = mm.vmaOf(vpn);
+        if (vma == null) {
+          return done;
+        }
+        try {
+          kernel.faults.fault(vma, vpn, forWrite);
+        } catch (SigBus e) {
+          return done;
+        }
+      }
+      done += PhysicalMemory.PAGE - (int) ((address + done) % PhysicalMemory.PAGE);
+    }
+    return Math.min(done, length);
+  }
+
+  /**
+   * Releases a pin; {@code dirtied} when the IO wrote into it ({@code set_page_dirty_lock} after a
+   * direct read).
+   */
+  public void unpin(Pin pin, boolean dirtied) {
+    if (pin.page != null) {
+      if (dirtied && !pin.page.removed) {
+        pin.page.dirty = true;
+        kernel.writeback.noteDirty(pin.page.inode);
+      }
+      pin.page.put(kernel.memory);
+      return;
+    }
+    boolean free;
+    synchronized (anonPins) {
+      int[] c = anonPins.get(pin.frame);
+      free = --c[0] == 0 && c[1] == 1;
+      if (c[0] == 0) {
+        anonPins.remove(pin.frame);
+      }
+    }
+    if (free) {
+      kernel.memory.free(pin.frame);
+    }
+  }
+
+  /**
+   * Frees an anonymous frame whose PTE went, unless it is pinned (then {@link #unpin} frees it).
+   */
+  private void freeAnon(FrameRef frame) {
+    synchronized (anonPins) {
+      int[] c = anonPins.get(frame);
+      if (c != null) {
+        c[1] = 1;
+        return;
+      }
+    }
+    kernel.memory.free(frame);
+  }
+
+  /** Pins held now, for the leak oracle. */
+  public int anonymousPins() {
+    synchronized (anonPins) {
+      return anonPins.size();
+    }
+  }
+
   /** Removes {@code (mm, vpn)} from every TLB. */
   void shootdown(AddressSpace mm, long vpn) {
     long k = key(mm, vpn);
@@ -173,7 +302,7 @@ public final class Mmu {
 
   private void release(AddressSpace mm, long vpn, Pte old, boolean samePage) {
     if (old.page == null) {
-      kernel.memory.free(old.frame);
+      freeAnon(old.frame);
       return;
     }
     if (old.dirty) {

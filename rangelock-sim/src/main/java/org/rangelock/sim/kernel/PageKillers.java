@@ -67,6 +67,10 @@ public final class PageKillers {
       if (offset >= end) {
         return;
       }
+      if (k.exclusion.writesBackBeforePunch()) {
+        // ext4_punch_hole, xfs_free_file_space: filemap_write_and_wait_range first.
+        k.writeback.syncRange(inode, offset / PAGE, pagesUp(end), true);
+      }
       deallocate(inode, offset, end, "punch");
     }
   }
@@ -185,14 +189,15 @@ public final class PageKillers {
   }
 
   /**
-   * {@code truncate_pagecache_range}: unmaps pages {@code [from, to)} (and, with {@code evenCows},
-   * the private copies made of them), drops them from the cache, and unmaps again if the strategy
-   * does (a fault may have mapped one in between).
+   * Unmaps pages {@code [from, to)} (and, with {@code evenCows}, the private copies made of them)
+   * and drops them from the cache. With {@code evenCows} (truncate: {@code truncate_pagecache}) it
+   * unmaps again if the strategy does, as a fault may have mapped one in between; without (punch,
+   * zero: {@code truncate_pagecache_range}) it unmaps once, as Linux does.
    */
   private void dropPages(Inode inode, long from, long to, boolean evenCows) {
     k.mmu.unmapMappingRange(inode, from, to, evenCows);
     k.fs.truncateCache(inode, from, to);
-    if (k.exclusion.unmapsTwice()) {
+    if (evenCows && k.exclusion.unmapsTwice()) {
       k.mmu.unmapMappingRange(inode, from, to, evenCows);
     }
   }

@@ -6,6 +6,11 @@ package org.rangelock.sim.race;
  * another one has made progress, so that a race window opens on demand.
  */
 public enum RacePoint {
+  /**
+   * A case's role is about to load or store through a mapping (the access may or may not fault):
+   * lets a directed window place an access that hits a present PTE.
+   */
+  USER_ACCESS,
   /** Fault handler entered, before the {@code i_size} check. */
   FAULT_START,
   /** Fault created a page and inserted it in the cache, before reading it from disk. */
@@ -20,6 +25,10 @@ public enum RacePoint {
   WRITE_START,
   /** Buffered write has the page, before copying in. */
   WRITE_BEFORE_COPY,
+  /** Direct IO entered with its lock held, before it pins its user buffer (if it has one). */
+  DIRECT_START,
+  /** Direct IO pinned its user buffer, before the flush and the disk IO. */
+  DIRECT_AFTER_PIN,
   /** Direct IO flushed and invalidated the cache (if the strategy does), before the disk IO. */
   DIRECT_BEFORE_IO,
   /** Direct IO finished the disk IO, before the second invalidation. */
@@ -35,5 +44,10 @@ public enum RacePoint {
   /** A page killer unmapped and truncated the cache, before freeing blocks. */
   KILL_BEFORE_FREE,
   /** A page killer freed blocks, before returning. */
-  KILL_AFTER_FREE
+  KILL_AFTER_FREE,
+  /**
+   * A lock of the strategy was just released (hit only in the preemption mode, {@link
+   * Races#randomPriorities}).
+   */
+  LOCK_RELEASE
 }

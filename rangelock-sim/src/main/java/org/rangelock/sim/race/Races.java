@@ -45,6 +45,13 @@ public final class Races {
   private volatile long maxDelayNanos;
   private volatile boolean quiet;
 
+  /** Preemption mode: each live role's priority (higher runs first); null when off. */
+  private volatile Map<String, Integer> priorities;
+
+  private volatile double demoteProbability;
+  private volatile long quantumNanos;
+  private final AtomicInteger lowest = new AtomicInteger();
+
   private record Gate(String role, RacePoint point, int occurrence, String until, long timeoutMs) {}
 
   /** Control with no delays; add them with {@link #randomDelays}. */
@@ -68,6 +75,62 @@ public final class Races {
   }
 
   /**
+   * Preemption mode, after PCT (Burckhardt et al., "A randomized scheduler with probabilistic
+   * guarantees of finding bugs", ASPLOS 2010), as far as real threads allow. Each role draws a
+   * random priority (from the trial seed and its name) at its first race point; at every race point
+   * and after every release of a strategy's lock, a role parks one {@code quantumMicros} for each
+   * live role of higher priority, so the highest runs ahead and the others trail it; and at each
+   * point, with probability {@code demoteProbability}, the role's priority drops below every other
+   * (a PCT priority change point), which hands the lead to another role in the middle of an
+   * operation. Windows nobody placed by hand open this way. Roles leave the ranking through {@link
+   * #finished}.
+   */
+  public Races randomPriorities(double demoteProbability, long quantumMicros) {
+    this.demoteProbability = demoteProbability;
+    this.quantumNanos = TimeUnit.MICROSECONDS.toNanos(quantumMicros);
+    this.priorities = new ConcurrentHashMap<>();
+    return this;
+  }
+
+  /** Whether lock releases are race points (the preemption mode is on). */
+  public boolean preemptsAtLockRelease() {
+    return priorities != null;
+  }
+
+  /** {@code role} has finished: it no longer outranks anyone. */
+  public void finished(String role) {
+    Map<String, Integer> p = priorities;
+    if (p != null) {
+      p.remove(role);
+    }
+  }
+
+  private void preempt(String who) {
+    Map<String, Integer> p = priorities;
+    if (p == null) {
+      return;
+    }
+    SplittableRandom r = random.get();
+    int mine = p.computeIfAbsent(who, k -> 1 + r.nextInt(1 << 20));
+    if (r.nextDouble() < demoteProbability) {
+      mine = lowest.decrementAndGet();
+      p.put(who, mine);
+      log("priority of " + who + " drops to " + mine);
+    }
+    int higher = 0;
+    for (int v : p.values()) {
+      if (v > mine) {
+        higher++;
+      }
+    }
+    if (higher > 0) {
+      LockSupport.parkNanos(higher * quantumNanos);
+    } else {
+      Thread.yield();
+    }
+  }
+
+  /**
    * Parks {@code role} at its {@code occurrence}-th hit of {@code point} until {@code until} is
    * signalled or {@code timeoutMs} passes.
    */
@@ -88,6 +151,7 @@ public final class Races {
   /** Stops delays and gates: the oracles look at a quiescent machine. */
   public void quiesce() {
     delayProbability = 0;
+    priorities = null;
     gates.clear();
     signals.values().forEach(l -> l.countDown());
   }
@@ -109,6 +173,7 @@ public final class Races {
         log("resumed at " + point + (came ? " (" + g.until + " happened)" : " (timed out)"));
       }
     }
+    preempt(who);
     double p = delayProbability;
     if (p > 0) {
       SplittableRandom r = random.get();

@@ -1,6 +1,9 @@
 package org.rangelock.sim.race;
 
-/** What an oracle can catch. Each kind says which invariant of DESIGN §5 it breaks. */
+/**
+ * What an oracle can catch. Each kind says which invariant of docs/sim.md ("The cases as
+ * invariants") it breaks, by case number.
+ */
 public enum ViolationKind {
   /** A frame was read or written through a reference whose generation is gone (always). */
   FRAME_USE_AFTER_FREE,
@@ -22,6 +25,28 @@ public enum ViolationKind {
   LOST_WRITE,
   /** Data of a punched or truncated range came back (1, 5, 6). */
   RESURRECTED_DATA,
+  /**
+   * A system call on valid, mapped memory failed or came back short: a direct IO whose buffer is a
+   * mapping ended with {@code EFAULT} (8–10).
+   */
+  IO_FAILED,
+  /**
+   * A read got the bytes of a block that another file owns by then (freed and reused between the
+   * block lookup and the device read): another file's data shown to this file's reader (always).
+   */
+  INFORMATION_LEAK,
+  /** A load or store inside EOF raised SIGBUS: no truncate put that page past EOF (always). */
+  SPURIOUS_SIGBUS,
+  /**
+   * At quiescence a clean, uptodate cached page differs from the disk below EOF, or a page cached
+   * wholly past EOF is not zero (always).
+   */
+  CACHE_DISAGREES_WITH_DISK,
+  /**
+   * At quiescence something is still held or allocated that nothing refers to: a frame, a block, a
+   * pin, a lock hold (always).
+   */
+  LEAK,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */

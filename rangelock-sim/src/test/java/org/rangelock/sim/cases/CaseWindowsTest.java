@@ -26,7 +26,10 @@ class CaseWindowsTest {
   private static final Set<Strategy> NONE = EnumSet.of(Strategy.NONE);
   private static final Set<Strategy> NONE_LEGACY = EnumSet.of(Strategy.NONE, Strategy.LEGACY);
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
-      EnumSet.of(Strategy.NONE, Strategy.LEGACY, Strategy.INVALIDATE_LOCK);
+      EnumSet.of(Strategy.NONE, Strategy.LEGACY, Strategy.MMAPLOCK, Strategy.INVALIDATE_LOCK);
+
+  private static final Set<Strategy> ALL_BUT_RANGE_LOCK =
+      EnumSet.complementOf(EnumSet.of(Strategy.RANGE_LOCK));
 
   /** "case.window" to the strategies that let it through. */
   static final Map<String, Set<Strategy>> LETS_THROUGH =
@@ -43,7 +46,11 @@ class CaseWindowsTest {
           Map.entry("6.0", NONE),
           Map.entry("6.1", NONE_LEGACY),
           Map.entry("7.0", NONE),
-          Map.entry("7.1", UP_TO_INVALIDATE_LOCK));
+          Map.entry("8.0", ALL_BUT_RANGE_LOCK),
+          Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
+          Map.entry("10.0", EnumSet.noneOf(Strategy.class)),
+          Map.entry("10.1", NONE),
+          Map.entry("11.0", NONE));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
@@ -97,6 +104,6 @@ class CaseWindowsTest {
   }
 
   static Stream<Integer> caseNumbers() {
-    return Stream.of(1, 2, 3, 4, 5, 6, 7);
+    return CaseRunner.CASES.stream().map(Case::number);
   }
 }

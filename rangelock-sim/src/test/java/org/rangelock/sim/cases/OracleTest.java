@@ -163,4 +163,78 @@ class OracleTest {
         v.stream().anyMatch(x -> x.detail().contains("sleeper") && x.detail().contains("await")),
         "stack of the stuck thread: " + v);
   }
+
+  /**
+   * An oracle that hangs (on a hold a role leaked, say) is reported by the watchdog, not waited.
+   */
+  @Test
+  void oraclesRunUnderTheWatchdog() {
+    CountDownLatch never = new CountDownLatch(1);
+    Case hangs =
+        new Case() {
+          @Override
+          public int number() {
+            return 99;
+          }
+
+          @Override
+          public String title() {
+            return "check that hangs";
+          }
+
+          @Override
+          public void setUp(World w) {}
+
+          @Override
+          public List<Role> roles(World w) {
+            return List.of(new Role("idle", () -> {}));
+          }
+
+          @Override
+          public void check(World w) {
+            try {
+              never.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          @Override
+          public List<Window> windows() {
+            return List.of();
+          }
+        };
+    List<Violation> v = CaseRunner.trial(Strategy.RANGE_LOCK, hangs, 1, r -> {}, 300);
+    assertTrue(
+        v.stream()
+            .anyMatch(x -> x.kind() == ViolationKind.DEADLOCK && x.detail().contains("oracles")),
+        v.toString());
+  }
+
+  /** A hold a role never released is a leak at quiescence. */
+  @Test
+  void aHoldARoleLeftBehindIsALeak() {
+    Case leaves =
+        new BaseCase(98, "leaves a hold", 0x11) {
+          @Override
+          public List<Role> roles(World w) {
+            return List.of(
+                new Role(
+                    "leaky",
+                    () ->
+                        w.k.exclusion.enter(
+                            org.rangelock.sim.exclusion.Op.FAULT, w.file, 0, PAGE)));
+          }
+
+          @Override
+          public void check(World w) {}
+
+          @Override
+          public List<Window> windows() {
+            return List.of();
+          }
+        };
+    List<Violation> v = CaseRunner.trial(Strategy.RANGE_LOCK, leaves, 1, r -> {}, 5_000);
+    assertTrue(v.stream().anyMatch(x -> x.kind() == ViolationKind.LEAK), v.toString());
+  }
 }

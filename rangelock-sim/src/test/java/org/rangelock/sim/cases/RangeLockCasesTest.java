@@ -2,6 +2,7 @@ package org.rangelock.sim.cases;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
@@ -12,20 +13,27 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.rangelock.sim.exclusion.Exclusion;
 import org.rangelock.sim.exclusion.Op;
+import org.rangelock.sim.exclusion.RangeLockExclusion;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.kernel.Kernel;
 import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.Violation;
+import org.rangelock.sim.race.ViolationKind;
 
 /** Under {@code RANGE_LOCK} nothing gets through, however often each case runs. */
 class RangeLockCasesTest {
   static final int TRIALS = 400;
 
+  static java.util.stream.Stream<Integer> caseNumbers() {
+    return CaseRunner.CASES.stream().map(Case::number);
+  }
+
   @ParameterizedTest(name = "case {0}")
-  @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7})
+  @MethodSource("caseNumbers")
   void manyRandomTrialsFindNothing(int caseNumber) {
     Case c = CaseRunner.caseNumber(caseNumber);
     List<String> found = new ArrayList<>();
@@ -73,5 +81,52 @@ class RangeLockCasesTest {
           assertThrows(IllegalStateException.class, () -> w.loadPage(w.shared, 1));
       assertTrue(e.getMessage().contains("self-deadlock"), e.getMessage());
     }
+  }
+
+  /**
+   * What prefaulting removes: the same strategy pinning its direct IO buffer with faults allowed
+   * under DIRECT. A buffer mapping the range of the IO makes the fault ask for FAULT under the IO's
+   * own DIRECT (the lock reports the self-deadlock: a CRASH in the sim); two direct writes each
+   * from a mapping of the other's file wait for each other until the watchdog.
+   */
+  @ParameterizedTest(name = "case {0}")
+  @ValueSource(ints = {8, 9, 10})
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void withoutPrefaultingTheMappedBufferCasesDeadlock(int caseNumber) {
+    Case c = CaseRunner.caseNumber(caseNumber);
+    Case.Window w = c.windows().get(0);
+    List<Violation> v =
+        CaseRunner.trial(
+            new RangeLockExclusion(Exclusion.UserBufferPin.FAULT_UNDER_LOCK),
+            c,
+            1,
+            w.arrange(),
+            3_000);
+    assertFalse(v.isEmpty(), "case " + caseNumber + " should deadlock without prefaulting");
+    Violation first = v.get(0);
+    if (caseNumber == 10) {
+      assertEquals(ViolationKind.DEADLOCK, first.kind(), first::toString);
+    } else {
+      assertEquals(ViolationKind.CRASH, first.kind(), first::toString);
+      assertTrue(first.detail().contains("self-deadlock"), first.detail());
+    }
+  }
+
+  /** With prefaulting, the direct IO from a mapping of its own range transfers everything. */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void directIoThroughAMappingOfTheSameRangeCompletes() {
+    Kernel k = new Kernel(Strategy.RANGE_LOCK.create(), new Races(1), 64);
+    World w = new World(k);
+    w.populate(0x33, World.PAGES);
+    assertEquals(
+        2 * PAGE, k.direct.readIntoMapping(w.file, PAGE, 2 * PAGE, w.mm, w.shared.address(PAGE)));
+    assertEquals(
+        2 * PAGE,
+        k.direct.writeFromMapping(w.file, 2L * PAGE, 2 * PAGE, w.mm, w.shared.address(PAGE)));
+    k.writeback.fsync(w.file);
+    assertArrayEquals(World.page(0x33, 1), w.diskPage(w.file, 2));
+    assertArrayEquals(World.page(0x33, 2), w.diskPage(w.file, 3));
+    assertEquals(List.of(), k.races.violations());
   }
 }

@@ -241,4 +241,26 @@ class KernelTest {
     assertTrue(seen[0] instanceof SigBus, "other CPU: " + seen[0]);
     assertNoViolations();
   }
+
+  /**
+   * Bytes stored through a shared mapping past EOF, in the EOF page, must not become file data when
+   * a buffered write extends the file from beyond that page (fsx {@code -e 1}, xfstests
+   * generic/363): the old EOF page's tail is zeroed before i_size moves.
+   */
+  @ParameterizedTest
+  @EnumSource(Strategy.class)
+  void storesPastEofDoNotBecomeDataWhenAWriteExtendsBeyondTheEofPage(Strategy s) {
+    boot(s);
+    k.io.write(f, 0, bytes(100, 3));
+    AddressSpace mm = k.newAddressSpace();
+    Vma v = mm.mmap(f, 0, PAGE, true);
+    k.mmu.store(mm, v.address(200), bytes(16, 0xEE), 0, 16);
+    k.io.write(f, 2L * PAGE + 10, bytes(10, 4));
+    byte[] tail = Arrays.copyOfRange(k.io.read(f, 0, PAGE), 100, PAGE);
+    assertArrayEquals(new byte[PAGE - 100], tail, "through the cache");
+    k.writeback.fsync(f);
+    assertArrayEquals(
+        new byte[PAGE - 100], Arrays.copyOfRange(k.fs.diskContents(f), 100, PAGE), "on disk");
+    assertNoViolations();
+  }
 }

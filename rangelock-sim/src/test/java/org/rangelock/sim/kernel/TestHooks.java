@@ -21,4 +21,38 @@ public final class TestHooks {
       k.fs.release(p);
     }
   }
+
+  /**
+   * Frees the block behind page {@code index} of {@code inode} and hands it to {@code thief}, while
+   * {@code inode}'s block map still names it: the state a read racing a punch and a reuse meets.
+   */
+  public static int giveBlockAway(Kernel k, Inode inode, long index, Inode thief) {
+    int block = inode.blockOf(index);
+    k.device.free(block, inode.id);
+    int again = k.device.allocate(thief.id);
+    if (again != block) {
+      throw new IllegalStateException("allocator did not reuse block " + block + ": " + again);
+    }
+    return block;
+  }
+
+  /**
+   * Overwrites page {@code index}'s frame with {@code data} leaving its flags (clean) as they are.
+   */
+  public static void scribble(Kernel k, Inode inode, long index, byte[] data) {
+    Page p = inode.cache.get(index);
+    k.memory.write(p.frame, 0, data, 0, data.length, "test");
+  }
+
+  /** Takes a reference on cached page {@code index} and never drops it. */
+  public static void leakReference(Inode inode, long index) {
+    if (!inode.cache.get(index).tryGet()) {
+      throw new IllegalStateException("page " + index + " is going");
+    }
+  }
+
+  /** Allocates a block for {@code inode} that no block map names. */
+  public static void leakBlock(Kernel k, Inode inode) {
+    k.device.allocate(inode.id);
+  }
 }
