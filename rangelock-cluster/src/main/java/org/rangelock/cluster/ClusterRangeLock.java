@@ -833,7 +833,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
     events.granted(node, id, range, mode);
     for (Token<M> o : freed) {
-      worker.execute(() -> dropRetired(o));
+      execute(() -> dropRetired(o));
     }
     checkToken(t);
     return t;
@@ -849,7 +849,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         return;
       }
     }
-    worker.execute(() -> dropRetired(t));
+    execute(() -> dropRetired(t));
   }
 
   private void dropRetired(Token<M> t) {
@@ -874,7 +874,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     Watcher w =
         event -> {
           if (event.getType() != Watcher.Event.EventType.None) {
-            worker.execute(() -> checkToken(t));
+            execute(() -> checkToken(t));
           }
         };
     byte[] data;
@@ -898,7 +898,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       }
       t.revocationQueued = true;
     }
-    worker.execute(() -> revoke(t, reason));
+    execute(() -> revoke(t, reason));
   }
 
   /** Drains local holds on the token's range, runs the callback, then downgrades or releases. */
@@ -968,6 +968,15 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
   }
 
+  /** Hands work to the worker pool; after close, work that watches still bring is dropped. */
+  private void execute(Runnable r) {
+    try {
+      worker.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("node {} closed; dropping {}", node, r);
+    }
+  }
+
   private void deleteQuietly(String znode) {
     try {
       client.delete().guaranteed().inBackground().forPath(znode);
@@ -1031,7 +1040,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
     for (Token<M> t : lost) {
       events.lost(node, t.czxid);
-      worker.execute(
+      execute(
           () -> {
             try {
               callback.revoke(
@@ -1042,7 +1051,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           });
     }
     for (Token<M> t : recheck) {
-      worker.execute(() -> checkToken(t));
+      execute(() -> checkToken(t));
     }
   }
 
