@@ -142,6 +142,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private final RevocationCallback<M> callback;
   private final TokenEvents<M> events;
   private final long idleNanos;
+  private final long granule;
   private final RangeLock<M> local;
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
@@ -167,6 +168,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     this.callback = b.callback;
     this.events = b.events;
     this.idleNanos = b.idle.toNanos();
+    this.granule = b.granule;
     // Handles handed to async callers and revocation holds belong to no thread; the blocking verbs
     // keep the core's self-deadlock detection.
     this.local = RangeLock.create(table);
@@ -530,7 +532,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
             return new Lease<>(t, false);
           }
         }
-        want = range;
+        want = widen(range);
         wantMode = mode;
         for (boolean grew = true; grew; ) {
           grew = false;
@@ -569,6 +571,19 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         monitor.notifyAll();
       }
     }
+  }
+
+  /** The range rounded out to whole token granules (the token a request asks ZooKeeper for). */
+  private Range widen(Range r) {
+    if (granule == 1) {
+      return r;
+    }
+    long start = r.start() - r.start() % granule;
+    long end = r.end() % granule == 0 ? r.end() : r.end() - r.end() % granule;
+    if (end < r.end()) {
+      end = end > Range.MAX_END - granule ? Range.MAX_END : end + granule;
+    }
+    return Range.of(start, end);
   }
 
   /** Waits on the monitor (held) until notified or the deadline; false on timeout or try. */
@@ -1226,6 +1241,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     private RevocationCallback<M> callback = RevocationCallback.none();
     private TokenEvents<M> events = new TokenEvents<>() {};
     private Duration idle = Duration.ofSeconds(30);
+    private long granule = 1;
 
     private Builder(CuratorFramework client, String path, ModeTable<M> table) {
       this.client = client;
@@ -1256,6 +1272,22 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     /** An observer of this node's tokens (default: none). */
     public Builder<M> events(TokenEvents<M> events) {
       this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    /**
+     * Token requests are rounded out to multiples of {@code bytes} (default 1: a token is requested
+     * for exactly the range asked for, widened only to the node's overlapping tokens). A larger
+     * granule is what Lustre does when it grows extent locks: fewer token requests for a node that
+     * walks through its own region, at the price of conflicts with other nodes within a granule.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public Builder<M> tokenGranule(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("token granule must be positive, was " + bytes);
+      }
+      this.granule = bytes;
       return this;
     }
 
