@@ -39,6 +39,7 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   private final Map<Long, TokenRecord<M>> tokens = new HashMap<>();
   private final List<String> bookkeeping = new ArrayList<>();
   private long revocations;
+  private long lostTokens;
 
   /** A recorded hold. {@code released} is -1 while open. */
   public static final class HoldRecord<M> {
@@ -153,6 +154,12 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   @Override
   public synchronized void lost(String node, long id) {
     ++clock;
+    lostTokens++;
+  }
+
+  /** Tokens lost with an expired session so far. */
+  public synchronized long lostTokens() {
+    return lostTokens;
   }
 
   /** Holds recorded so far. */
