@@ -850,7 +850,8 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     for (Token<M> o : freed) {
       execute(() -> dropRetired(o));
     }
-    checkToken(t);
+    // Watch for flags off the grant's path (a flag set before the read is seen by it).
+    execute(() -> checkToken(t));
     return t;
   }
 
