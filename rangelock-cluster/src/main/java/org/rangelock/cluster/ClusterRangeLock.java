@@ -90,8 +90,10 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    * per token request, created with Curator's protection (so a create that raced a connection loss
    * is found again, not duplicated), named t-<owner>-<start>-<end>-<mode ordinal>-<seq>. The name
    * carries range and mode, so a getChildren tells a requester which earlier requests may conflict
-   * without reading them. The data is "m=<ordinal>;f=<0|1>": the current mode (after a downgrade)
-   * and the revocation flag that a blocked requester sets (a versioned setData) to tell the holder.
+   * without reading them. The data is "m=<ordinal>;w=<hex mask>": the current mode (after a
+   * downgrade) and the flags: the modes that blocked requesters of other nodes want, each OR-ed in
+   * with a versioned setData. A non-zero mask tells the holder to revoke; a downgrade (versioned
+   * too) clears it only if the kept mode is compatible with every wanted one.
    *
    * Acquire. (1) Look for an ACTIVE token of this node covering range and mode (mode equal or
    * weaker); if none, request one from ZooKeeper for the union of the range with the node's active
@@ -759,7 +761,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
   }
 
-  private record Blocker(String name, long seq, int version, boolean flagged, int mode) {}
+  private record Blocker(String name, long seq, int version, long wanted, int mode) {}
 
   /** One look at the queue: granted, or blockers flagged and one watched. */
   private Step evaluate(Parsed mine, M myMode, Semaphore signal) throws Exception {
@@ -790,7 +792,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       if (d.mode < 0 || d.mode >= modes.length || table.compatible(modes[d.mode], myMode)) {
         continue;
       }
-      blockers.add(new Blocker(c, p.seq, s.getVersion(), d.flagged, d.mode));
+      blockers.add(new Blocker(c, p.seq, s.getVersion(), d.wanted, d.mode));
     }
     if (blockers.isEmpty()) {
       return Step.GRANTED;
@@ -798,14 +800,15 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     // Tell every blocker's holder (a waiting blocker sees the flag when it is granted).
     Blocker watched = null;
     for (Blocker b : blockers) {
-      if (!b.flagged) {
+      long bit = 1L << myMode.ordinal();
+      if ((b.wanted & bit) == 0) {
         try {
           Stat s =
               client
                   .setData()
                   .withVersion(b.version)
-                  .forPath(path + "/" + b.name, new TokenData(b.mode, true).bytes());
-          b = new Blocker(b.name, b.seq, s.getVersion(), true, b.mode);
+                  .forPath(path + "/" + b.name, new TokenData(b.mode, b.wanted | bit).bytes());
+          b = new Blocker(b.name, b.seq, s.getVersion(), b.wanted | bit, b.mode);
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
           return Step.AGAIN;
         }
@@ -902,7 +905,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       LOG.warn("cannot read token {}; will look again on reconnection", t.znode, e);
       return;
     }
-    if (TokenData.parse(data, t.mode.ordinal()).flagged) {
+    if (TokenData.parse(data, t.mode.ordinal()).wanted != 0) {
       scheduleRevocation(t, Revocation.Reason.REVOKED);
     }
   }
@@ -953,9 +956,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           && keep != null
           && keep.getDeclaringClass() == table.modeClass()
           && table.isWeaker(keep, t.mode)) {
-        events.downgraded(node, t.czxid, keep);
-        try {
-          client.setData().forPath(t.znode, new TokenData(keep.ordinal(), false).bytes());
+        if (downgrade(t, keep)) {
           synchronized (monitor) {
             if (t.state == REVOKING) {
               t.mode = keep;
@@ -964,10 +965,8 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
               t.idleSince = System.nanoTime();
             }
           }
-          checkToken(t);
+          execute(() -> checkToken(t));
           return;
-        } catch (Exception e) {
-          LOG.warn("cannot downgrade token {}; giving it up", t.znode, e);
         }
       }
       synchronized (monitor) {
@@ -990,6 +989,32 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       worker.execute(r);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       LOG.debug("node {} closed; dropping {}", node, r);
+    }
+  }
+
+  /**
+   * Rewrites the token's mode to {@code keep} and clears its flags, but only if {@code keep} is
+   * compatible with every mode the flaggers asked for and nobody flagged it since it was read (a
+   * versioned write): a flag is never wiped while its request still conflicts.
+   */
+  private boolean downgrade(Token<M> t, M keep) {
+    try {
+      Stat s = new Stat();
+      TokenData d = TokenData.parse(client.getData().storingStatIn(s).forPath(t.znode), 0);
+      for (M w : modes) {
+        if ((d.wanted & (1L << w.ordinal())) != 0 && !table.compatible(keep, w)) {
+          return false; // a waiting request needs more than the callback is willing to give
+        }
+      }
+      events.downgraded(node, t.czxid, keep);
+      client
+          .setData()
+          .withVersion(s.getVersion())
+          .forPath(t.znode, new TokenData(keep.ordinal(), 0).bytes());
+      return true;
+    } catch (Exception e) {
+      LOG.debug("token {} not downgraded ({}); giving it up", t.znode, e.toString());
+      return false;
     }
   }
 
@@ -1133,27 +1158,30 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
   }
 
-  /** The data of a request znode: current mode ordinal and the revocation flag. */
-  record TokenData(int mode, boolean flagged) {
+  /**
+   * The data of a request znode: the current mode's ordinal and the revocation flags, a bitmask of
+   * the modes that waiting requests of other nodes want (0: nobody asked).
+   */
+  record TokenData(int mode, long wanted) {
     static TokenData parse(byte[] data, int nameMode) {
       if (data == null || data.length == 0) {
-        return new TokenData(nameMode, false);
+        return new TokenData(nameMode, 0);
       }
       String s = new String(data, StandardCharsets.US_ASCII);
       int mode = nameMode;
-      boolean flagged = false;
+      long wanted = 0;
       for (String kv : s.split(";")) {
         if (kv.startsWith("m=")) {
           mode = Integer.parseInt(kv.substring(2));
-        } else if (kv.startsWith("f=")) {
-          flagged = kv.substring(2).equals("1");
+        } else if (kv.startsWith("w=")) {
+          wanted = Long.parseUnsignedLong(kv.substring(2), 16);
         }
       }
-      return new TokenData(mode, flagged);
+      return new TokenData(mode, wanted);
     }
 
     byte[] bytes() {
-      return ("m=" + mode + ";f=" + (flagged ? 1 : 0)).getBytes(StandardCharsets.US_ASCII);
+      return ("m=" + mode + ";w=" + Long.toHexString(wanted)).getBytes(StandardCharsets.US_ASCII);
     }
   }
 

@@ -116,6 +116,20 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
         }
       }
     }
+    if (r.reason() == Revocation.Reason.REVOKED
+        && java.util.concurrent.ThreadLocalRandom.current().nextBoolean()) {
+      // Half the time offer a weaker mode to keep: the lock downgrades only if that unblocks every
+      // waiting request, else gives the token up. Exercises both paths under the checker.
+      List<M> weaker = new ArrayList<>();
+      for (M m : modes) {
+        if (table.isWeaker(m, r.mode())) {
+          weaker.add(m);
+        }
+      }
+      if (!weaker.isEmpty()) {
+        return weaker.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(weaker.size()));
+      }
+    }
     return null;
   }
 

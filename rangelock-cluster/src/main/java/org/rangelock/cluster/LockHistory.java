@@ -40,6 +40,7 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   private final List<String> bookkeeping = new ArrayList<>();
   private long revocations;
   private long lostTokens;
+  private long downgrades;
 
   /** A recorded hold. {@code released} is -1 while open. */
   public static final class HoldRecord<M> {
@@ -155,6 +156,17 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   public synchronized void lost(String node, long id) {
     ++clock;
     lostTokens++;
+  }
+
+  @Override
+  public synchronized void downgraded(String node, long id, M mode) {
+    ++clock;
+    downgrades++;
+  }
+
+  /** Tokens downgraded by a revocation callback so far. */
+  public synchronized long downgrades() {
+    return downgrades;
   }
 
   /** Tokens lost with an expired session so far. */

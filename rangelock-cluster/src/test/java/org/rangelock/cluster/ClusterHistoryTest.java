@@ -47,12 +47,14 @@ class ClusterHistoryTest {
 
   private static void report(String what, ContentionRun<?> r, List<String> v) {
     System.out.printf(
-        "%s: %d holds, %d tokens granted, %d revocations, %d ZooKeeper operations, %d timed out,"
+        "%s: %d holds, %d tokens granted, %d revocations, %d downgrades, %d ZooKeeper operations,"
+            + " %d timed out,"
             + " %d tokens lost, %d lost holds, %d late writes refused, %d violations%n",
         what,
         r.history().holdCount(),
         r.history().tokenGrants(),
         r.history().revocations(),
+        r.history().downgrades(),
         r.zooKeeperOperations(),
         r.timeouts(),
         r.history().lostTokens(),

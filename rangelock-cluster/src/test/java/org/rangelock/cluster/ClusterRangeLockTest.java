@@ -334,6 +334,18 @@ class ClusterRangeLockTest {
   }
 
   @Test
+  void aDowngradeThatWouldNotUnblockTheWaiterGivesTheTokenUp() throws Exception {
+    ModeTable<DlmMode> dlm = ModeTable.dlm();
+    ClusterRangeLock<DlmMode> a = node(client(), dlm, "a", r -> DlmMode.PR);
+    ClusterRangeLock<DlmMode> b = node(client(), dlm, "b", RevocationCallback.none());
+    a.acquire(pages(0, 4), DlmMode.EX).close();
+    try (ClusterHandle<DlmMode> h = b.tryAcquire(pages(0, 4), DlmMode.PW, Duration.ofSeconds(30))) {
+      assertNotNull(h, "PW conflicts with PR: a must give the token up, not keep PR");
+      assertEquals(0, a.cachedTokens());
+    }
+  }
+
+  @Test
   void anExpiredSessionLosesItsTokensAndItsLateWritesAreRefusedByFence() throws Exception {
     CountDownLatch lostCallback = new CountDownLatch(1);
     CuratorFramework ca = client();
