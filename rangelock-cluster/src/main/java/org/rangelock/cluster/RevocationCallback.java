@@ -1,0 +1,28 @@
+package org.rangelock.cluster;
+
+/**
+ * Called by a node when it gives up (or lost) a cached token: the place where a filesystem writes
+ * back and invalidates its cached pages of the range, as a DLM's blocking AST or a glock demote
+ * does.
+ *
+ * @param <M> the mode enum of the lock
+ */
+@FunctionalInterface
+public interface RevocationCallback<M extends Enum<M>> {
+
+  /**
+   * Handles a revocation. For {@link Revocation.Reason#REVOKED}, returning a mode strictly
+   * {@linkplain org.rangelock.ModeTable#isWeaker weaker} than the token's keeps the token in that
+   * mode (a downgrade, as from exclusive to protected read) if that is enough for the waiting
+   * request; returning {@code null} (or anything else) gives the token up. The return value is
+   * ignored for the other reasons. An exception thrown here is logged and the token is given up.
+   *
+   * @return the weaker mode to keep, or {@code null}
+   */
+  M revoke(Revocation<M> revocation);
+
+  /** A callback that keeps nothing and does nothing: for users that cache nothing. */
+  static <M extends Enum<M>> RevocationCallback<M> none() {
+    return r -> null;
+  }
+}

@@ -1,0 +1,51 @@
+package org.rangelock.cluster;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.curator.drivers.TracerDriver;
+import org.apache.curator.framework.CuratorFramework;
+
+/**
+ * Counts the ZooKeeper operations a Curator client performs, from Curator's own tracing hook: every
+ * foreground or background operation of the framework (create, delete, exists, getData, setData,
+ * getChildren, ...) ends in one trace named {@code <Builder>-Foreground} or {@code -Background}.
+ * Installed with {@link #install(CuratorFramework)}, it replaces the client's tracer driver.
+ */
+public final class ZooKeeperOperationCount implements TracerDriver {
+  private final AtomicLong operations = new AtomicLong();
+  private final TracerDriver next;
+
+  private ZooKeeperOperationCount(TracerDriver next) {
+    this.next = next;
+  }
+
+  /** Installs a counter on {@code client}, keeping the previous driver as a delegate. */
+  public static ZooKeeperOperationCount install(CuratorFramework client) {
+    ZooKeeperOperationCount c =
+        new ZooKeeperOperationCount(client.getZookeeperClient().getTracerDriver());
+    client.getZookeeperClient().setTracerDriver(c);
+    return c;
+  }
+
+  /** Operations counted so far. */
+  public long operations() {
+    return operations.get();
+  }
+
+  @Override
+  public void addTrace(String name, long time, TimeUnit unit) {
+    if (name.endsWith("-Foreground") || name.endsWith("-Background")) {
+      operations.incrementAndGet();
+    }
+    if (next != null) {
+      next.addTrace(name, time, unit);
+    }
+  }
+
+  @Override
+  public void addCount(String name, int increment) {
+    if (next != null) {
+      next.addCount(name, increment);
+    }
+  }
+}
