@@ -128,8 +128,8 @@ public final class Torture implements Callable<Integer> {
     }
     // The adversarial section (issue 10): crafted inputs rather than load; a third of the time.
     try {
-      long millis = Math.min(o.seconds * 1000L / 3, 60_000);
-      if (!new Adversary(o.seed, millis, o.threads).run(out).isEmpty()) {
+      long millis = Math.min(seconds * 1000L / 3, 60_000);
+      if (!new Adversary(s, millis, n).run(out).isEmpty()) {
         status = 1;
       }
     } catch (InterruptedException e) {
