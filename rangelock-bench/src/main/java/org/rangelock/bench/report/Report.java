@@ -68,7 +68,7 @@ public final class Report {
       boolean gc) {}
 
   /** One measured cell. */
-  private record Cell(
+  record Cell(
       String group,
       String workload,
       String unit,
@@ -528,8 +528,8 @@ public final class Report {
     }
     sb.append(
             "\n## Charts\n\nBars and points are JMH's mean score; error bars are JMH's 99.9 %"
-                + " confidence half-width (none where JMH gives none); a lock missing from a"
-                + " workload has no bar. Each chart's foot names the run, CPUs, JDK and JVM"
+                + " confidence half-width (none where JMH gives none, and none for a lock that"
+                + " misses a workload of the chart); a lock missing from a workload has no bar. Each chart's foot names the run, CPUs, JDK and JVM"
                 + " flags.\n\n")
         .append("![throughput vs threads](disjoint-threads.png)\n\n")
         .append("![cost vs held ranges](held-ranges.png)\n\n")
@@ -561,7 +561,7 @@ public final class Report {
     return String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static void charts(List<Cell> cells, List<Wait> waits, Path out, String stamp)
+  static void charts(List<Cell> cells, List<Wait> waits, Path out, String stamp)
       throws IOException {
     // Disjoint ranges: one bar group per measured thread count (no line through counts not run).
     List<String> threadCounts = new ArrayList<>();
@@ -638,19 +638,11 @@ public final class Report {
         labels.add(label(w));
       }
       for (String impl : ALL) {
-        List<Double> ys = new ArrayList<>();
-        List<Double> es = new ArrayList<>();
-        boolean any = false;
-        for (String w : workloads) {
-          Cell c = find(cells, "overlapping", impl, x -> x.workload.equals(w));
-          // A lock not run on a workload has no bar, not a bar of height 0.
-          ys.add(c == null ? null : c.mean);
-          es.add(c == null || Double.isNaN(c.error) ? 0.0 : c.error);
-          any |= c != null;
-        }
-        if (any) {
-          ov.addSeries(impl, labels, ys, es);
-        }
+        addBars(
+            ov,
+            impl,
+            labels,
+            l -> find(cells, "overlapping", impl, x -> label(x.workload).equals(l)));
       }
       save(ov, out.resolve("overlapping.png"), stamp);
     }
@@ -689,7 +681,7 @@ public final class Report {
     return c;
   }
 
-  private static void addBars(
+  static void addBars(
       CategoryChart chart,
       String impl,
       List<String> xs,
@@ -703,7 +695,14 @@ public final class Report {
       es.add(c == null || Double.isNaN(c.error) ? 0.0 : c.error);
       any |= c != null;
     }
-    if (any) {
+    if (!any) {
+      return;
+    }
+    if (ys.contains(null)) {
+      // A lock not run on a workload has no bar, not a bar of height 0. XChart cannot draw error
+      // bars in a series with a gap, so such a series goes without them.
+      chart.addSeries(impl, xs, ys);
+    } else {
       chart.addSeries(impl, xs, ys, es);
     }
   }

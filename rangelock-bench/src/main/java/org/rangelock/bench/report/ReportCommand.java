@@ -8,6 +8,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.runner.RunnerException;
 import org.rangelock.bench.cli.JarVersion;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -87,8 +88,16 @@ public final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = prepare();
-    return Report.run(
-        new Report.Settings(profile.name(), dir, !quiet && System.console() != null), System.out);
+    try {
+      return Report.run(
+          new Report.Settings(profile.name(), dir, !quiet && System.console() != null), System.out);
+    } catch (RunnerException e) {
+      // JMH's own refusals (another JMH holds /tmp/jmh.lock, a benchmark failed): its message
+      // says what happened; the partial report stays in the directory for a look.
+      System.err.println("report: JMH stopped: " + e.getMessage());
+      System.err.println("report: partial output in " + dir);
+      return 1;
+    }
   }
 
   /** Creates the run's directory, or says why not, before any benchmark runs. */
