@@ -620,7 +620,7 @@ public final class RangeLock<M extends Enum<M>> {
                 r.owner.getId(),
                 r.ownerName,
                 r.sinceNanos,
-                r.timed,
+                r.sinceNanos != 0,
                 r.future != null);
         (r.state == GRANTED ? held : waiting).add(e);
       }
@@ -841,10 +841,15 @@ public final class RangeLock<M extends Enum<M>> {
     }
     Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
     if (async || recordHoldTimes) {
-      r.sinceNanos = System.nanoTime();
-      r.timed = true;
+      r.sinceNanos = now();
     }
     return r;
+  }
+
+  /** System.nanoTime(), moved off 0, which marks a request whose time was not recorded. */
+  private static long now() {
+    long t = System.nanoTime();
+    return t == 0 ? 1 : t;
   }
 
   private Zone zone(int z) {
@@ -999,9 +1004,8 @@ public final class RangeLock<M extends Enum<M>> {
         e.extra[i - 1] = n;
       }
     }
-    if (blockers != 0 && !r.timed) {
-      r.sinceNanos = System.nanoTime();
-      r.timed = true;
+    if (blockers != 0 && r.sinceNanos == 0) {
+      r.sinceNanos = now();
     }
     int linked = 0;
     try {
@@ -1473,8 +1477,10 @@ public final class RangeLock<M extends Enum<M>> {
     /** The owner's name when the request was made (a thread may be renamed later). */
     final String ownerName;
 
-    final int firstZone;
-    final int zoneCount;
+    // Shorts (zones are at most 1024): the handle is the one allocation of an uncontended
+    // acquire, and two shorts keep it at 56 bytes with the owner's name.
+    final short firstZone;
+    final short zoneCount;
 
     /** Mode ordinal; changed only by downgrade, under all zone locks. */
     volatile int mode;
@@ -1491,17 +1497,14 @@ public final class RangeLock<M extends Enum<M>> {
     /** For async requests only; set before the request is enqueued. */
     LockFuture<M> future;
 
-    /** System.nanoTime() when the request was made, if timed. */
+    /** System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. */
     long sinceNanos;
-
-    /** Whether sinceNanos was recorded (see Builder.recordHoldTimes). */
-    boolean timed;
 
     Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
       this.lock = lock;
       this.range = range;
-      this.firstZone = firstZone;
-      this.zoneCount = zoneCount;
+      this.firstZone = (short) firstZone;
+      this.zoneCount = (short) zoneCount;
       Thread t = Thread.currentThread();
       this.owner = t;
       this.ownerName = t.getName();
