@@ -620,7 +620,7 @@ public final class RangeLock<M extends Enum<M>> {
                 r.owner.getId(),
                 r.ownerName,
                 r.sinceNanos,
-                r.timed,
+                r.sinceNanos != 0,
                 r.future != null);
         (r.state == GRANTED ? held : waiting).add(e);
       }
@@ -825,26 +825,57 @@ public final class RangeLock<M extends Enum<M>> {
   private Request<M> newRequest(Range range, M mode, boolean async) {
     Objects.requireNonNull(range, "range");
     table.checkMode(mode);
+    int placement = placement(range);
+    Request<M> r = new Request<>(this, range, mode.ordinal(), placement >>> 16, placement & 0xFFFF);
+    if (async || recordHoldTimes) {
+      r.sinceNanos = now();
+    }
+    return r;
+  }
+
+  /** The zones of range: first zone << 16 | zone count. */
+  private int placement(Range range) {
     long g0 = range.start() >>> granuleShift;
     long g1 = (range.end() - 1) >>> granuleShift;
-    int first;
-    int count;
     long s0 = spread(g0);
     // One granule (the usual page- or IO-sized range) needs no second spread.
     long advance = g1 == g0 ? 0 : spread(g1) - s0;
     if (g1 - g0 >= zoneMask || advance >= zoneMask) {
-      first = 0;
-      count = zoneCount;
-    } else {
-      first = (int) (s0 & zoneMask);
-      count = (int) advance + 1;
+      return zoneCount;
     }
-    Request<M> r = new Request<>(this, range, mode.ordinal(), first, count);
-    if (async || recordHoldTimes) {
-      r.sinceNanos = System.nanoTime();
-      r.timed = true;
-    }
-    return r;
+    return (int) (s0 & zoneMask) << 16 | ((int) advance + 1);
+  }
+
+  /**
+   * A reusable hold for hot loops that must not allocate: see {@link Hold}.
+   *
+   * @return a new hold, not held, to be used by one thread at a time
+   */
+  public Hold<M> newHold() {
+    return new Hold<>(this);
+  }
+
+  /** Re-arms a hold's request for another acquire; the request is in no zone. */
+  private void rearm(Request<M> r, Range range, M mode) {
+    Objects.requireNonNull(range, "range");
+    table.checkMode(mode);
+    int placement = placement(range);
+    Thread t = Thread.currentThread();
+    r.range = range;
+    r.firstZone = (short) (placement >>> 16);
+    r.zoneCount = (short) (placement & 0xFFFF);
+    r.owner = t;
+    r.ownerName = t.getName();
+    r.entry = null;
+    r.sinceNanos = recordHoldTimes ? now() : 0;
+    Request.MODE.set(r, mode.ordinal());
+    STATE.set(r, WAITING);
+  }
+
+  /** System.nanoTime(), moved off 0, which marks a request whose time was not recorded. */
+  private static long now() {
+    long t = System.nanoTime();
+    return t == 0 ? 1 : t;
   }
 
   private Zone zone(int z) {
@@ -999,9 +1030,8 @@ public final class RangeLock<M extends Enum<M>> {
         e.extra[i - 1] = n;
       }
     }
-    if (blockers != 0 && !r.timed) {
-      r.sinceNanos = System.nanoTime();
-      r.timed = true;
+    if (blockers != 0 && r.sinceNanos == 0) {
+      r.sinceNanos = now();
     }
     int linked = 0;
     try {
@@ -1437,8 +1467,10 @@ public final class RangeLock<M extends Enum<M>> {
    */
   static final class Entry<M extends Enum<M>> extends Node {
     final Request<M> request;
-    final long start;
-    final long end;
+    // Written before the entry is linked (and, for a fast holder's entry, right after the zone
+    // word's switch: a reused Hold may have re-acquired with another range in between).
+    long start;
+    long end;
 
     /** Insertion order (Lamport clock over zones); see the implementation notes. */
     final long seq;
@@ -1467,14 +1499,18 @@ public final class RangeLock<M extends Enum<M>> {
    */
   static final class Request<M extends Enum<M>> implements RangeHandle<M> {
     final RangeLock<M> lock;
-    final Range range;
-    final Thread owner;
+    // Not final: a Hold reuses its request. Written by the acquiring thread before the request is
+    // published (by the fast path's CAS or under the zone locks), never while it is in a zone.
+    Range range;
+    Thread owner;
 
     /** The owner's name when the request was made (a thread may be renamed later). */
-    final String ownerName;
+    String ownerName;
 
-    final int firstZone;
-    final int zoneCount;
+    // Shorts (zones are at most 1024): the handle is the one allocation of an uncontended
+    // acquire, and two shorts keep it at 56 bytes with the owner's name.
+    short firstZone;
+    short zoneCount;
 
     /** Mode ordinal; changed only by downgrade, under all zone locks. */
     volatile int mode;
@@ -1491,17 +1527,14 @@ public final class RangeLock<M extends Enum<M>> {
     /** For async requests only; set before the request is enqueued. */
     LockFuture<M> future;
 
-    /** System.nanoTime() when the request was made, if timed. */
+    /** System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. */
     long sinceNanos;
-
-    /** Whether sinceNanos was recorded (see Builder.recordHoldTimes). */
-    boolean timed;
 
     Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
       this.lock = lock;
       this.range = range;
-      this.firstZone = firstZone;
-      this.zoneCount = zoneCount;
+      this.firstZone = (short) firstZone;
+      this.zoneCount = (short) zoneCount;
       Thread t = Thread.currentThread();
       this.owner = t;
       this.ownerName = t.getName();
@@ -1552,7 +1585,7 @@ public final class RangeLock<M extends Enum<M>> {
       return mode() + " " + range + " (" + s + ")";
     }
 
-    private static final VarHandle MODE;
+    static final VarHandle MODE;
 
     static {
       try {
@@ -1652,6 +1685,12 @@ public final class RangeLock<M extends Enum<M>> {
         Entry<?> e = w == null ? null : fastEntry((Request<?>) w);
         if (WORD.compareAndSet(this, w, TREE_MODE)) {
           if (e != null) {
+            // A Hold may have released and re-acquired (same request object, so the CAS
+            // succeeded) with another range since e was built: take the bounds now, after the
+            // CAS, which happens-after that re-acquire's CAS into the word.
+            Range now = e.request.range;
+            e.start = now.start();
+            e.end = now.end();
             foldIn(e);
           }
           return;
@@ -1748,8 +1787,9 @@ public final class RangeLock<M extends Enum<M>> {
    * claim}: the grant's delivery takes it 0 -> 1 and completes with the hold; a caller's completion
    * takes it 0 -> 2, withdraws the request (or, if the grant was decided but not yet delivered,
    * releases it), and only then completes, running the dependents. Whoever loses the claim does
-   * nothing: a caller's completion returns false, a grant's delivery leaves the release to the
-   * caller that claimed.
+   * nothing more: a caller's completion returns false (after waiting for the grant's completion,
+   * which follows its claim at once, unless the grant goes through an executor), a grant's delivery
+   * leaves the release to the caller that claimed.
    */
   static final class LockFuture<M extends Enum<M>> extends CompletableFuture<RangeHandle<M>> {
     private static final VarHandle CLAIM;
@@ -1805,6 +1845,19 @@ public final class RangeLock<M extends Enum<M>> {
      */
     private boolean withdraw() {
       if (!CLAIM.compareAndSet(this, 0, 2)) {
+        if (executor == null) {
+          // The grant claimed it and completes it at once (nothing runs between its claim and
+          // its completion): wait for that, so a caller that lost sees the hold in the future.
+          // Not so with an executor (its task may be queued behind this very thread), nor when
+          // another caller claimed it (its withdrawal may run dependents in this thread).
+          for (int i = 0; claim == 1 && !isDone(); i++) {
+            if (i < 64) {
+              Thread.onSpinWait();
+            } else {
+              Thread.yield();
+            }
+          }
+        }
         return false;
       }
       if (!lock.abandon(request)) {
@@ -1869,6 +1922,124 @@ public final class RangeLock<M extends Enum<M>> {
     @Override
     public void obtrudeException(Throwable ex) {
       throw new UnsupportedOperationException("obtrudeException on a range lock request");
+    }
+  }
+
+  /**
+   * A reusable hold: one request object that a thread acquires and releases again and again, for
+   * hot loops that must not allocate. With a {@link Range} the caller keeps (say, one per page of
+   * its cache), an uncontended {@link #acquire} + {@link #release} allocates nothing (a handle from
+   * {@link RangeLock#acquire} is a new object each time); waiting and the tree path allocate as
+   * usual. Every guarantee of the lock applies to a hold as to a handle (exclusion, FIFO,
+   * self-deadlock detection, memory effects).
+   *
+   * <p>A hold is not thread-safe: one thread at a time acquires and releases it (hand it to another
+   * thread only through a happens-before edge, as any object). It holds at most one range at a
+   * time: acquiring while held throws {@link IllegalStateException}, as does releasing while not
+   * held.
+   *
+   * <pre>{@code
+   * RangeLock.Hold<MappingMode> hold = lock.newHold();   // once per thread
+   * Range page = pages[i];                               // ranges kept by the caller
+   * hold.acquire(page, MappingMode.FAULT);
+   * try {
+   *   // install the page
+   * } finally {
+   *   hold.release();
+   * }
+   * }</pre>
+   *
+   * @param <M> the enum of modes
+   */
+  public static final class Hold<M extends Enum<M>> {
+    private final RangeLock<M> lock;
+    private final Request<M> request;
+
+    Hold(RangeLock<M> lock) {
+      this.lock = lock;
+      // A placeholder range; every acquire re-arms the request. RELEASED: not held.
+      this.request = new Request<>(lock, Range.of(0, 1), 0, 0, 1);
+      STATE.set(request, RELEASED);
+    }
+
+    private void checkNotHeld() {
+      if (request.state != RELEASED) {
+        throw new IllegalStateException(
+            "hold already held: " + request + "; release it before acquiring again");
+      }
+    }
+
+    /**
+     * Acquires {@code range} in {@code mode}, waiting as long as it takes (not interruptible, like
+     * {@link RangeLock#acquire}).
+     *
+     * @throws IllegalStateException if this hold is held, or the current thread would wait for a
+     *     hold of its own; nothing is changed
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code mode} is not of the lock's table
+     */
+    public void acquire(Range range, M mode) {
+      checkNotHeld();
+      Request<M> r = request;
+      lock.rearm(r, range, mode);
+      try {
+        if (!lock.enqueue(r, true)) {
+          lock.waitFor(r, FOREVER, false);
+        }
+      } catch (RuntimeException | Error e) {
+        STATE.set(r, RELEASED); // refused before it entered any zone (self-deadlock)
+        throw e;
+      }
+    }
+
+    /**
+     * Acquires {@code range} in {@code mode} if that is possible without waiting, like {@link
+     * RangeLock#tryAcquire(Range, Enum)}.
+     *
+     * @return whether it is now held
+     * @throws IllegalStateException if this hold is held
+     */
+    public boolean tryAcquire(Range range, M mode) {
+      checkNotHeld();
+      Request<M> r = request;
+      lock.rearm(r, range, mode);
+      if (lock.tryEnqueue(r)) {
+        return true;
+      }
+      STATE.set(r, RELEASED);
+      return false;
+    }
+
+    /**
+     * Releases the range.
+     *
+     * @throws IllegalStateException if this hold is not held
+     */
+    public void release() {
+      if (request.state != GRANTED) {
+        throw new IllegalStateException("hold not held: " + request);
+      }
+      lock.release(request);
+    }
+
+    /** Whether a range is held. */
+    public boolean isHeld() {
+      return request.state == GRANTED;
+    }
+
+    /** The range of the current or last acquire. */
+    public Range range() {
+      return request.range;
+    }
+
+    /** The mode currently held, or of the last acquire. */
+    public M mode() {
+      return request.mode();
+    }
+
+    @Override
+    public String toString() {
+      return "hold " + request;
     }
   }
 
