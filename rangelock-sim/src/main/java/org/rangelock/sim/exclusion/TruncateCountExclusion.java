@@ -6,16 +6,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.rangelock.sim.kernel.Inode;
 
 /**
- * {@code TRUNCATE_COUNT}: Linux 2.6.x (about 2.6.9–2.6.22), Andrea Arcangeli's {@code
- * mapping->truncate_count}. A sequence count per file, bumped by {@code unmap_mapping_range} before
- * it zaps; {@code do_no_page} samples it before {@code ->nopage} looks the page up, and under the
- * page-table lock, before installing the PTE, compares: changed means an unmap ran meanwhile, so
- * the fault drops its page and retries. The fault checks {@code i_size} once, before the lookup
- * ({@code filemap_nopage}); there is no recheck under the page lock, and truncate unmaps once
- * ({@code vmtruncate}: {@code unmap_mapping_range}, then {@code truncate_inode_pages}). Writes,
- * truncate and the other killers take {@code i_mutex} (exclusive; reads and direct reads take
- * nothing); direct IO writes back and invalidates the cache before the IO, and a direct write
- * invalidates again after it. The page lock orders the filling of a page.
+ * {@code TRUNCATE_COUNT}: Linux 2.6 before the 2.6.2x fault rework (the functions read are those of
+ * 2.6.16): {@code mapping->truncate_count}. A sequence count per file, bumped by {@code
+ * unmap_mapping_range} before it zaps; {@code do_no_page} samples it before {@code ->nopage} looks
+ * the page up, and under the page-table lock, before installing the PTE, compares: changed means an
+ * unmap ran meanwhile, so the fault drops its page and retries. The fault checks {@code i_size}
+ * once, before the lookup ({@code filemap_nopage}); there is no recheck under the page lock, and
+ * truncate unmaps once ({@code vmtruncate}: {@code unmap_mapping_range}, then {@code
+ * truncate_inode_pages}). Writes, truncate and the other killers take {@code i_mutex} (exclusive;
+ * reads and direct reads take nothing); direct IO writes back and invalidates the cache before the
+ * IO, and a direct write invalidates again after it. The page lock orders the filling of a page;
+ * truncating the cache does not unmap a page a fault mapped meanwhile ({@code
+ * truncate_complete_page}): the count is the only defence there.
  *
  * <p>The count covers the window between the lookup and the install; it cannot cover a fault that
  * starts after the unmap and reads a block before the filesystem frees it (the hole-punch race of

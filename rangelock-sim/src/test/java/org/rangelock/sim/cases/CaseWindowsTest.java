@@ -56,7 +56,10 @@ class CaseWindowsTest {
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
           Map.entry("10.0", EnumSet.noneOf(Strategy.class)),
           Map.entry("10.1", NONE),
-          Map.entry("11.0", NONE));
+          Map.entry("11.0", NONE),
+          Map.entry("12.0", NONE),
+          Map.entry("13.0", NONE),
+          Map.entry("13.1", NONE_LEGACY));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
