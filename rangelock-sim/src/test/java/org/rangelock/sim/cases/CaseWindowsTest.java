@@ -54,6 +54,7 @@ class CaseWindowsTest {
           Map.entry("7.0", NONE),
           Map.entry("8.0", ALL_BUT_RANGE_LOCK),
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
+          Map.entry("9.1", EnumSet.of(Strategy.NONE, Strategy.TWO_STATE)),
           Map.entry("10.0", EnumSet.noneOf(Strategy.class)),
           Map.entry("10.1", NONE),
           Map.entry("11.0", NONE),
