@@ -35,7 +35,9 @@ public final class CaseRunner {
           new DirectReadIntoOwnMapping(),
           new DirectWriteFromOwnMapping(),
           new CrossMappedDirectWrites(),
-          new BufferedReadVsDirectWrite());
+          new BufferedReadVsDirectWrite(),
+          new DirectWriteVsPunch(),
+          new TwoKillers());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

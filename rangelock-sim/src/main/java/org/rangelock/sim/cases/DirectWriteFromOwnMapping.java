@@ -72,6 +72,16 @@ final class DirectWriteFromOwnMapping extends BaseCase {
                         1,
                         "direct:" + RacePoint.DIRECT_AFTER_PIN,
                         Windows.WAIT)
-                    .pauseAt("direct", RacePoint.DIRECT_AFTER_PIN, 1, "store:done", Windows.WAIT)));
+                    .pauseAt("direct", RacePoint.DIRECT_AFTER_PIN, 1, "store:done", Windows.WAIT)),
+        new Window(
+            "the store faults page 1 while the direct write's pin is filling it",
+            r ->
+                r.pauseAt("direct", RacePoint.FAULT_BEFORE_READPAGE, 1, "store:done", Windows.WAIT)
+                    .pauseAt(
+                        "store",
+                        RacePoint.USER_ACCESS,
+                        1,
+                        "direct:" + RacePoint.FAULT_BEFORE_READPAGE,
+                        Windows.WAIT)));
   }
 }

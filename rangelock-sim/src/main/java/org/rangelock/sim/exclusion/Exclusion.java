@@ -63,6 +63,34 @@ public interface Exclusion {
     return "";
   }
 
+  /**
+   * Sampled by a fault before it looks the page up; the fault installs its PTE only if {@link
+   * #faultStillValid} holds for the sample under the page-table lock, and retries otherwise (2.6's
+   * {@code mapping->truncate_count} in {@code do_no_page}). The default never invalidates.
+   */
+  default long faultSequence(Inode inode) {
+    return 0;
+  }
+
+  /**
+   * Checked under the page-table lock before a fault installs its PTE; see {@link #faultSequence}.
+   */
+  default boolean faultStillValid(Inode inode, long sequence) {
+    return true;
+  }
+
+  /** Called by {@code unmap_mapping_range} before it zaps anything (it bumps the sequence). */
+  default void unmapping(Inode inode) {}
+
+  /**
+   * Whether truncating the cache unmaps a page a fault mapped meanwhile ({@code
+   * truncate_inode_page} since about 2.6.24; before, {@code truncate_count} was the defence). By
+   * default, where pages are locked.
+   */
+  default boolean truncateCacheUnmaps() {
+    return usesPageLock();
+  }
+
   /** Whether operations lock pages ({@code lock_page}) and wait on writeback. */
   boolean usesPageLock();
 

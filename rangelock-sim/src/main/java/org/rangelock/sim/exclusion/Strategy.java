@@ -9,6 +9,7 @@ import java.util.function.Supplier;
  */
 public enum Strategy {
   NONE(NoExclusion::new),
+  TRUNCATE_COUNT(TruncateCountExclusion::new),
   LEGACY(LegacyExclusion::new),
   MMAPLOCK(MmapLockExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),

@@ -79,6 +79,8 @@ public final class DirectIo {
       for (long i = from; i < to; i++) {
         System.arraycopy(data, (int) ((i - from) * PAGE), buf, 0, PAGE);
         Inode.Extent e = k.fs.blockForWrite(inode, i);
+        k.races.hit(
+            RacePoint.DIRECT_AFTER_LOOKUP, "direct write " + inode + " page " + i + " -> " + e);
         k.fs.writeBlock(inode, i, e.block(), buf, "direct write");
       }
       k.fs.extendSize(inode, offset + data.length);

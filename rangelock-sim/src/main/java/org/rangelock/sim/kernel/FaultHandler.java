@@ -32,6 +32,7 @@ public final class FaultHandler {
     try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE);
         Held mkwrite =
             write && vma.shared() ? k.exclusion.enterPageMkwrite(inode, index) : Held.NOTHING) {
+      long sequence = k.exclusion.faultSequence(inode);
       k.races.hit(RacePoint.FAULT_START, what);
       if (index * PAGE >= inode.size) {
         k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
@@ -57,7 +58,11 @@ public final class FaultHandler {
           FrameRef anon = k.memory.allocate();
           byte[] copy = k.memory.snapshot(page.frame, "copy on write");
           k.memory.write(anon, 0, copy, 0, PAGE, "copy on write");
-          k.mmu.install(vma.mm(), vpn, new Pte(anon, null, true));
+          if (!k.mmu.installIf(vma.mm(), vpn, new Pte(anon, null, true), valid(inode, sequence))) {
+            k.memory.free(anon);
+            k.races.log("retry " + what + ": the mapping was unmapped meanwhile");
+            return; // the access faults again
+          }
           k.races.log("installed COW " + anon + " for " + what);
         } else {
           if (write) {
@@ -66,7 +71,15 @@ public final class FaultHandler {
             k.writeback.noteDirty(inode);
           }
           page.refs.incrementAndGet(); // the PTE's reference
-          k.mmu.install(vma.mm(), vpn, new Pte(page.frame, page, write && vma.shared()));
+          if (!k.mmu.installIf(
+              vma.mm(),
+              vpn,
+              new Pte(page.frame, page, write && vma.shared()),
+              valid(inode, sequence))) {
+            page.refs.decrementAndGet(); // never below the caller's own reference
+            k.races.log("retry " + what + ": the mapping was unmapped meanwhile");
+            return; // the access faults again
+          }
           k.races.log("installed PTE for " + what + " -> " + page);
         }
       } finally {
@@ -76,6 +89,10 @@ public final class FaultHandler {
         page.put(k.memory);
       }
     }
+  }
+
+  private java.util.function.BooleanSupplier valid(Inode inode, long sequence) {
+    return () -> k.exclusion.faultStillValid(inode, sequence);
   }
 
   /** A SIGBUS at a page no truncate ever put past EOF is one no serial order explains. */

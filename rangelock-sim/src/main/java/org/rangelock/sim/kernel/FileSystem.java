@@ -372,7 +372,7 @@ public final class FileSystem {
         p.lock();
         if (!p.removed) {
           p.waitOnWriteback();
-          if (p.mapcount.get() > 0) {
+          if (p.mapcount.get() > 0 && k.exclusion.truncateCacheUnmaps()) {
             k.mmu.unmapPage(p);
           }
         }

@@ -259,8 +259,19 @@ public final class Mmu {
    * anonymous frame) that the entry now owns. An entry already there is dropped.
    */
   void install(AddressSpace mm, long vpn, Pte pte) {
+    installIf(mm, vpn, pte, () -> true);
+  }
+
+  /**
+   * As {@link #install} if {@code valid} holds, tested under the page-table lock; false (and
+   * nothing changed) if it does not.
+   */
+  boolean installIf(AddressSpace mm, long vpn, Pte pte, java.util.function.BooleanSupplier valid) {
     mm.ptl.lock();
     try {
+      if (!valid.getAsBoolean()) {
+        return false;
+      }
       Pte old = mm.table.put(vpn, pte);
       if (pte.page != null) {
         pte.page.rmap.add(new Page.Mapper(mm, vpn));
@@ -270,6 +281,7 @@ public final class Mmu {
         shootdown(mm, vpn);
         release(mm, vpn, old, pte.page == old.page);
       }
+      return true;
     } finally {
       mm.ptl.unlock();
     }
@@ -344,6 +356,7 @@ public final class Mmu {
    * must not).
    */
   void unmapMappingRange(Inode inode, long from, long to, boolean evenCows) {
+    kernel.exclusion.unmapping(inode);
     for (Vma vma : inode.mappings) {
       long lo = Math.max(from, vma.pgoff());
       long hi = Math.min(to, vma.pgoff() + vma.pages());

@@ -100,6 +100,26 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public boolean truncateCacheUnmaps() {
+    return strategy.truncateCacheUnmaps();
+  }
+
+  @Override
+  public long faultSequence(Inode inode) {
+    return strategy.faultSequence(inode);
+  }
+
+  @Override
+  public boolean faultStillValid(Inode inode, long sequence) {
+    return strategy.faultStillValid(inode, sequence);
+  }
+
+  @Override
+  public void unmapping(Inode inode) {
+    strategy.unmapping(inode);
+  }
+
+  @Override
   public String heldAtQuiescence() {
     return strategy.heldAtQuiescence();
   }

@@ -6,6 +6,8 @@ package org.rangelock.sim.race;
  * another one has made progress, so that a race window opens on demand.
  */
 public enum RacePoint {
+  /** A case's role is about to make its next system call (lets a window hold a whole call back). */
+  ROLE_START,
   /**
    * A case's role is about to load or store through a mapping (the access may or may not fault):
    * lets a directed window place an access that hits a present PTE.
@@ -31,6 +33,8 @@ public enum RacePoint {
   DIRECT_AFTER_PIN,
   /** Direct IO flushed and invalidated the cache (if the strategy does), before the disk IO. */
   DIRECT_BEFORE_IO,
+  /** A direct write looked up (or allocated) a page's block, before it writes the block. */
+  DIRECT_AFTER_LOOKUP,
   /** Direct IO finished the disk IO, before the second invalidation. */
   DIRECT_AFTER_IO,
   /** Writeback took a snapshot of a page and set the writeback flag, before the block lookup. */

@@ -229,6 +229,13 @@ public final class Races {
     return v;
   }
 
+  /** The trace so far, oldest first. */
+  public List<String> traceLines() {
+    synchronized (trace) {
+      return new ArrayList<>(trace);
+    }
+  }
+
   /** Violations so far, oldest first. */
   public List<Violation> violations() {
     return List.copyOf(violations);

@@ -24,9 +24,15 @@ import org.rangelock.sim.race.Violation;
  */
 class CaseWindowsTest {
   private static final Set<Strategy> NONE = EnumSet.of(Strategy.NONE);
-  private static final Set<Strategy> NONE_LEGACY = EnumSet.of(Strategy.NONE, Strategy.LEGACY);
+  private static final Set<Strategy> NONE_LEGACY =
+      EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY);
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
-      EnumSet.of(Strategy.NONE, Strategy.LEGACY, Strategy.MMAPLOCK, Strategy.INVALIDATE_LOCK);
+      EnumSet.of(
+          Strategy.NONE,
+          Strategy.TRUNCATE_COUNT,
+          Strategy.LEGACY,
+          Strategy.MMAPLOCK,
+          Strategy.INVALIDATE_LOCK);
 
   private static final Set<Strategy> ALL_BUT_RANGE_LOCK =
       EnumSet.complementOf(EnumSet.of(Strategy.RANGE_LOCK));
@@ -48,9 +54,13 @@ class CaseWindowsTest {
           Map.entry("7.0", NONE),
           Map.entry("8.0", ALL_BUT_RANGE_LOCK),
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
+          Map.entry("9.1", EnumSet.of(Strategy.NONE, Strategy.TWO_STATE)),
           Map.entry("10.0", EnumSet.noneOf(Strategy.class)),
           Map.entry("10.1", NONE),
-          Map.entry("11.0", NONE));
+          Map.entry("11.0", NONE),
+          Map.entry("12.0", NONE),
+          Map.entry("13.0", NONE),
+          Map.entry("13.1", NONE_LEGACY));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
@@ -105,5 +115,39 @@ class CaseWindowsTest {
 
   static Stream<Integer> caseNumbers() {
     return CaseRunner.CASES.stream().map(Case::number);
+  }
+
+  /**
+   * TRUNCATE_COUNT holds case 2 by its sequence count: with the count ignored, the window of case 2
+   * installs a PTE past the new EOF; with it, the fault sees the unmap and retries (the trace says
+   * so) and nothing is violated.
+   */
+  @org.junit.jupiter.api.Test
+  void truncateCountClosesCaseTwoByRetrying() {
+    Case c = CaseRunner.caseNumber(2);
+    Case.Window w = c.windows().get(0);
+    List<Violation> without =
+        CaseRunner.trial(
+            new org.rangelock.sim.exclusion.TruncateCountExclusion(false),
+            c,
+            1,
+            w.arrange(),
+            CaseRunner.WATCHDOG_MILLIS);
+    assertFalse(without.isEmpty(), "ignoring the count should let case 2 through");
+    org.rangelock.sim.race.Races[] seen = new org.rangelock.sim.race.Races[1];
+    List<Violation> with =
+        CaseRunner.trial(
+            new org.rangelock.sim.exclusion.TruncateCountExclusion(),
+            c,
+            1,
+            r -> {
+              seen[0] = r;
+              w.arrange().accept(r);
+            },
+            CaseRunner.WATCHDOG_MILLIS);
+    assertEquals(List.of(), with, () -> with.isEmpty() ? "" : with.get(0).traceText());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        seen[0].traceLines().stream().anyMatch(l -> l.contains("retry")),
+        "the fault should have retried");
   }
 }
