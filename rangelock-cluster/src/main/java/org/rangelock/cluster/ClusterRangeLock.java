@@ -281,7 +281,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /**
    * Acquires {@code range} in {@code mode} if no holder or earlier request conflicts with it. When
    * the node has no covering token this asks ZooKeeper (a few round trips) and withdraws the
-   * request at once if an earlier conflicting one exists; it never waits for another holder.
+   * request at once if an earlier conflicting one exists; it never waits for another holder. A
+   * failed try still flags the conflicting tokens of other nodes, so that their holders give up
+   * what they only cache and a later try can succeed.
    *
    * @return the hold, or {@code null} (nothing left behind)
    */
@@ -609,7 +611,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     GRANTED,
     WAIT,
     AGAIN,
-    REQUEUE
+    REQUEUE,
+    /** An operation failed on the connection: look again after a signal or a second. */
+    LATER
   }
 
   private Lease<M> requestToken(Range want, M wantMode, long deadline, Wait wait)
@@ -679,7 +683,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
               step = evaluate(mine, wantMode, signal);
             } catch (KeeperException.ConnectionLossException
                 | KeeperException.SessionExpiredException e) {
-              step = Step.WAIT;
+              step = Step.LATER; // no watch may be set: do not rely on one
             } catch (Exception e) {
               throw new ClusterLockException("cannot read the queue of " + path, e);
             }
@@ -700,7 +704,11 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
             if (wait == Wait.TRY) {
               return null;
             }
-            if (!await(signal, deadline, wait)) {
+            long until =
+                step == Step.LATER
+                    ? Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1))
+                    : deadline;
+            if (!await(signal, until, wait) && until == deadline) {
               return null;
             }
           }
@@ -728,9 +736,26 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         signal.acquire();
       }
     } else {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 || !signal.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        return false;
+      boolean interrupted = false;
+      try {
+        while (true) {
+          long left = deadline - System.nanoTime();
+          try {
+            if (left <= 0 || !signal.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+              return false;
+            }
+            break;
+          } catch (InterruptedException e) {
+            if (wait != Wait.BLOCKING) {
+              throw e;
+            }
+            interrupted = true; // BLOCKING keeps its place in the queue
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     signal.drainPermits();
