@@ -124,7 +124,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterRangeLock.class);
   static final int LOCAL_BITS = 14;
   static final long LOCAL_MAX = (1L << LOCAL_BITS) - 1;
-  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9_.]{1,64}");
+  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long FOREVER = Long.MAX_VALUE;
 
   // Token states.
@@ -762,25 +762,29 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     return true;
   }
 
-  private record Parsed(String name, String owner, Range range, int mode, long seq) {}
+  record Parsed(String name, String owner, Range range, int mode, long seq) {}
 
-  /** Parses a request znode name; null for anything that is not one. */
+  /**
+   * Parses a request znode name, {@code [protection prefix]t-<owner>-<start>-<end>-<mode>-<seq>};
+   * the owner may contain '-', the four numbers cannot. Null for anything that is not one.
+   */
   static Parsed parse(String name) {
-    int at = name.indexOf("t-");
+    int at = name.indexOf("t-"); // Curator's prefix is _c_<hex uuid>-: no 't' in it
     if (at < 0) {
       return null;
     }
-    String[] f = name.substring(at).split("-");
-    if (f.length != 6) {
+    String[] f = name.substring(at + 2).split("-");
+    if (f.length < 5) {
       return null;
     }
+    int n = f.length;
     try {
       return new Parsed(
           name,
-          f[1],
-          Range.of(Long.parseLong(f[2]), Long.parseLong(f[3])),
-          Integer.parseInt(f[4]),
-          Long.parseLong(f[5]));
+          String.join("-", java.util.Arrays.asList(f).subList(0, n - 4)),
+          Range.of(Long.parseLong(f[n - 4]), Long.parseLong(f[n - 3])),
+          Integer.parseInt(f[n - 2]),
+          Long.parseLong(f[n - 1]));
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -1304,14 +1308,14 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
 
     /**
-     * This node's name, unique among the nodes of the lock: letters, digits, {@code _} and {@code
-     * .}, 1 to 64 of them. Required.
+     * This node's name, unique among the nodes of the lock: letters, digits, {@code _}, {@code .}
+     * and {@code -}, 1 to 64 of them (a host name fits). Required.
      */
     public Builder<M> node(String name) {
       Objects.requireNonNull(name, "node");
       if (!NODE_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
-            "node name must be 1-64 of [A-Za-z0-9_.], was \"" + name + "\"");
+            "node name must be 1-64 of [A-Za-z0-9_.-], was \"" + name + "\"");
       }
       this.node = name;
       return this;
