@@ -395,30 +395,30 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         return null;
       }
       Token<M> t = lease.token;
-      RangeHandle<M> h = null;
+      RangeHandle<M> h;
       try {
         h = localAcquire(range, mode, deadline, wait);
-      } finally {
-        if (lease.fresh) {
-          synchronized (monitor) {
-            t.reserved--;
-            monitor.notifyAll();
-          }
-          if (h == null) {
-            afterUnpin(t);
-          }
-        }
-      }
-      if (h == null) {
-        return null;
+      } catch (RuntimeException | InterruptedException | Error e) {
+        unreserve(lease);
+        throw e;
       }
       long fence = 0;
       synchronized (monitor) {
-        if (t.state == ACTIVE && connected && !closed && t.localGrants < LOCAL_MAX) {
+        if (lease.fresh) {
+          // Released in the same critical section as the validation: a revocation waiting for
+          // the reservation cannot start between the two.
+          t.reserved--;
+          monitor.notifyAll();
+        }
+        if (h != null && t.state == ACTIVE && connected && !closed && t.localGrants < LOCAL_MAX) {
           t.localGrants++;
           t.holds++;
           fence = (t.czxid << LOCAL_BITS) | t.localGrants;
         }
+      }
+      if (h == null) {
+        afterUnpin(t);
+        return null;
       }
       if (fence != 0) {
         return new Hold(h, t, fence);
@@ -426,6 +426,16 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       // The token was revoked, replaced or lost while we waited for the local lock: start over.
       h.close();
       afterUnpin(t);
+    }
+  }
+
+  private void unreserve(Lease<M> lease) {
+    if (lease.fresh) {
+      synchronized (monitor) {
+        lease.token.reserved--;
+        monitor.notifyAll();
+      }
+      afterUnpin(lease.token);
     }
   }
 
@@ -952,21 +962,23 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /** Drains local holds on the token's range, runs the callback, then downgrades or releases. */
   private void revoke(Token<M> t, Revocation.Reason reason) {
     synchronized (monitor) {
+      // A fresh token first serves the thread that asked for it (else two nodes flagging each
+      // other could revoke every new token before its first use): wait while it is reserved.
+      boolean interrupted = false;
+      while (t.reserved > 0 && (t.state == ACTIVE || t.state == RETIRED)) {
+        try {
+          monitor.wait();
+        } catch (InterruptedException e) {
+          interrupted = true; // a stray interrupt of a pool thread must not drop the revocation
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       if (t.state != ACTIVE && t.state != RETIRED) {
         return;
       }
       t.state = REVOKING;
-      while (t.reserved > 0 && t.state == REVOKING) {
-        try {
-          monitor.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-      if (t.state != REVOKING) {
-        return;
-      }
     }
     RangeHandle<M> drain = local.acquireAsync(t.range, strongest).join();
     try {
