@@ -38,8 +38,21 @@ public final class ClusterDemo implements Callable<Integer> {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
       // The in-process servers complain loudly about being shut down at the end.
       System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper.server", "off");
+      // Clients connecting while the in-process ensemble still elects its leader warn once each.
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper.ClientCnxn", "error");
     }
-    System.exit(new CommandLine(new ClusterDemo()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, with failures reported as one line (exit 1) instead of a stack trace. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new ClusterDemo());
+    cl.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          line.getErr().println("rangelock-cluster: " + e);
+          return 1;
+        });
+    return cl;
   }
 
   @Command(
@@ -50,6 +63,9 @@ public final class ClusterDemo implements Callable<Integer> {
           "N nodes contend on one file for S seconds; checks the history and exits 0 only if"
               + " nothing was violated.")
   static final class Demo implements Callable<Integer> {
+    private static final java.util.regex.Pattern CONNECT =
+        java.util.regex.Pattern.compile("[^,:/\\s]+:\\d{1,5}(,[^,:/\\s]+:\\d{1,5})*(/\\S*)?");
+
     @Option(
         names = "--nodes",
         defaultValue = "3",
@@ -83,6 +99,13 @@ public final class ClusterDemo implements Callable<Integer> {
       check(nodes, 1, 16, "--nodes");
       check(seconds, 1, 3600, "--seconds");
       check(threads, 1, 64, "--threads");
+      if (connect != null && !CONNECT.matcher(connect).matches()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "Invalid value for option '--connect': \""
+                + connect
+                + "\" is not host:port[,host:port...][/chroot]");
+      }
       PrintStream out = System.out;
       TestingCluster ensemble = null;
       String where = connect;

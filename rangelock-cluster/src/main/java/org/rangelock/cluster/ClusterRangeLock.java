@@ -124,7 +124,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterRangeLock.class);
   static final int LOCAL_BITS = 14;
   static final long LOCAL_MAX = (1L << LOCAL_BITS) - 1;
-  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9_.]{1,64}");
+  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final long FOREVER = Long.MAX_VALUE;
 
   // Token states.
@@ -281,7 +281,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /**
    * Acquires {@code range} in {@code mode} if no holder or earlier request conflicts with it. When
    * the node has no covering token this asks ZooKeeper (a few round trips) and withdraws the
-   * request at once if an earlier conflicting one exists; it never waits for another holder.
+   * request at once if an earlier conflicting one exists; it never waits for another holder. A
+   * failed try still flags the conflicting tokens of other nodes, so that their holders give up
+   * what they only cache and a later try can succeed.
    *
    * @return the hold, or {@code null} (nothing left behind)
    */
@@ -393,30 +395,30 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         return null;
       }
       Token<M> t = lease.token;
-      RangeHandle<M> h = null;
+      RangeHandle<M> h;
       try {
         h = localAcquire(range, mode, deadline, wait);
-      } finally {
-        if (lease.fresh) {
-          synchronized (monitor) {
-            t.reserved--;
-            monitor.notifyAll();
-          }
-          if (h == null) {
-            afterUnpin(t);
-          }
-        }
-      }
-      if (h == null) {
-        return null;
+      } catch (RuntimeException | InterruptedException | Error e) {
+        unreserve(lease);
+        throw e;
       }
       long fence = 0;
       synchronized (monitor) {
-        if (t.state == ACTIVE && connected && !closed && t.localGrants < LOCAL_MAX) {
+        if (lease.fresh) {
+          // Released in the same critical section as the validation: a revocation waiting for
+          // the reservation cannot start between the two.
+          t.reserved--;
+          monitor.notifyAll();
+        }
+        if (h != null && t.state == ACTIVE && connected && !closed && t.localGrants < LOCAL_MAX) {
           t.localGrants++;
           t.holds++;
           fence = (t.czxid << LOCAL_BITS) | t.localGrants;
         }
+      }
+      if (h == null) {
+        afterUnpin(t);
+        return null;
       }
       if (fence != 0) {
         return new Hold(h, t, fence);
@@ -424,6 +426,16 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       // The token was revoked, replaced or lost while we waited for the local lock: start over.
       h.close();
       afterUnpin(t);
+    }
+  }
+
+  private void unreserve(Lease<M> lease) {
+    if (lease.fresh) {
+      synchronized (monitor) {
+        lease.token.reserved--;
+        monitor.notifyAll();
+      }
+      afterUnpin(lease.token);
     }
   }
 
@@ -609,7 +621,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     GRANTED,
     WAIT,
     AGAIN,
-    REQUEUE
+    REQUEUE,
+    /** An operation failed on the connection: look again after a signal or a second. */
+    LATER
   }
 
   private Lease<M> requestToken(Range want, M wantMode, long deadline, Wait wait)
@@ -679,7 +693,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
               step = evaluate(mine, wantMode, signal);
             } catch (KeeperException.ConnectionLossException
                 | KeeperException.SessionExpiredException e) {
-              step = Step.WAIT;
+              step = Step.LATER; // no watch may be set: do not rely on one
             } catch (Exception e) {
               throw new ClusterLockException("cannot read the queue of " + path, e);
             }
@@ -700,7 +714,11 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
             if (wait == Wait.TRY) {
               return null;
             }
-            if (!await(signal, deadline, wait)) {
+            long until =
+                step == Step.LATER
+                    ? Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1))
+                    : deadline;
+            if (!await(signal, until, wait) && until == deadline) {
               return null;
             }
           }
@@ -728,34 +746,55 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         signal.acquire();
       }
     } else {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 || !signal.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        return false;
+      boolean interrupted = false;
+      try {
+        while (true) {
+          long left = deadline - System.nanoTime();
+          try {
+            if (left <= 0 || !signal.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+              return false;
+            }
+            break;
+          } catch (InterruptedException e) {
+            if (wait != Wait.BLOCKING) {
+              throw e;
+            }
+            interrupted = true; // BLOCKING keeps its place in the queue
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     signal.drainPermits();
     return true;
   }
 
-  private record Parsed(String name, String owner, Range range, int mode, long seq) {}
+  record Parsed(String name, String owner, Range range, int mode, long seq) {}
 
-  /** Parses a request znode name; null for anything that is not one. */
+  /**
+   * Parses a request znode name, {@code [protection prefix]t-<owner>-<start>-<end>-<mode>-<seq>};
+   * the owner may contain '-', the four numbers cannot. Null for anything that is not one.
+   */
   static Parsed parse(String name) {
-    int at = name.indexOf("t-");
+    int at = name.indexOf("t-"); // Curator's prefix is _c_<hex uuid>-: no 't' in it
     if (at < 0) {
       return null;
     }
-    String[] f = name.substring(at).split("-");
-    if (f.length != 6) {
+    String[] f = name.substring(at + 2).split("-");
+    if (f.length < 5) {
       return null;
     }
+    int n = f.length;
     try {
       return new Parsed(
           name,
-          f[1],
-          Range.of(Long.parseLong(f[2]), Long.parseLong(f[3])),
-          Integer.parseInt(f[4]),
-          Long.parseLong(f[5]));
+          String.join("-", java.util.Arrays.asList(f).subList(0, n - 4)),
+          Range.of(Long.parseLong(f[n - 4]), Long.parseLong(f[n - 3])),
+          Integer.parseInt(f[n - 2]),
+          Long.parseLong(f[n - 1]));
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -923,21 +962,23 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /** Drains local holds on the token's range, runs the callback, then downgrades or releases. */
   private void revoke(Token<M> t, Revocation.Reason reason) {
     synchronized (monitor) {
+      // A fresh token first serves the thread that asked for it (else two nodes flagging each
+      // other could revoke every new token before its first use): wait while it is reserved.
+      boolean interrupted = false;
+      while (t.reserved > 0 && (t.state == ACTIVE || t.state == RETIRED)) {
+        try {
+          monitor.wait();
+        } catch (InterruptedException e) {
+          interrupted = true; // a stray interrupt of a pool thread must not drop the revocation
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       if (t.state != ACTIVE && t.state != RETIRED) {
         return;
       }
       t.state = REVOKING;
-      while (t.reserved > 0 && t.state == REVOKING) {
-        try {
-          monitor.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-      if (t.state != REVOKING) {
-        return;
-      }
     }
     RangeHandle<M> drain = local.acquireAsync(t.range, strongest).join();
     try {
@@ -1279,14 +1320,14 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     }
 
     /**
-     * This node's name, unique among the nodes of the lock: letters, digits, {@code _} and {@code
-     * .}, 1 to 64 of them. Required.
+     * This node's name, unique among the nodes of the lock: letters, digits, {@code _}, {@code .}
+     * and {@code -}, 1 to 64 of them (a host name fits). Required.
      */
     public Builder<M> node(String name) {
       Objects.requireNonNull(name, "node");
       if (!NODE_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
-            "node name must be 1-64 of [A-Za-z0-9_.], was \"" + name + "\"");
+            "node name must be 1-64 of [A-Za-z0-9_.-], was \"" + name + "\"");
       }
       this.node = name;
       return this;
