@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * volatile size), so the read is explained if it equals the state after {@code k} operations for
  * some {@code t0 <= k <= t1}. Mapped writes are not in the mix: they hold FAULT, compatible with
  * mapped reads, so a read may legitimately see part of one (see MappedFile's class comment); the
- * churn's writes go through the channel (WRITE, which excludes FAULT).
+ * churn's writes go through the channel (WRITE, which excludes FAULT). Buffered reads (READ) are in
+ * the mix too; READ is compatible with WRITE, so one that overlaps a write running in its window
+ * may see part of it: those are counted and printed, not failed.
  */
 class ChurnShadowTest {
   static final int PAGE = 4096;
@@ -63,6 +65,7 @@ class ChurnShadowTest {
     final long[] t1;
     final long[] off;
     final int[] len;
+    final byte[] op;
     final long[] crc;
     int n;
     long mapped;
@@ -72,6 +75,7 @@ class ChurnShadowTest {
       t1 = new long[cap];
       off = new long[cap];
       len = new int[cap];
+      op = new byte[cap];
       crc = new long[cap];
     }
   }
@@ -188,6 +192,21 @@ class ChurnShadowTest {
     assertTrue(e.getMessage().contains("window [2, 3]"), e.getMessage());
   }
 
+  /** Whether a write that started in [t0, t1) overlaps [off, off + len). */
+  static boolean writeOverlaps(
+      long t0, long t1, long off, int len, int[] kind, long[] argA, long[] argB) {
+    for (long e = t0; e < t1; e++) {
+      if (kind[(int) e] == WRITE) {
+        long start = argA[(int) e] * PAGE;
+        long end = start + (1 + argB[(int) e] % 3) * PAGE;
+        if (start < off + len && off < end) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   static boolean anyAlive(Thread[] ts) {
     for (Thread th : ts) {
       if (th.isAlive()) {
@@ -247,6 +266,7 @@ class ChurnShadowTest {
       rec.t1[i] = t1;
       rec.off[i] = off;
       rec.len[i] = len;
+      rec.op[i] = (byte) op;
       if (eof) {
         rec.crc[i] = EOF;
       } else {
@@ -287,6 +307,7 @@ class ChurnShadowTest {
     long eofs = 0;
     long data = 0;
     long truncates = 0;
+    long tornBuffered = 0;
     List<String> failures = new ArrayList<>();
     for (int k = 0; k <= events; k++) {
       if (k > 0) {
@@ -335,14 +356,24 @@ class ChurnShadowTest {
           }
           active.set(a, active.get(active.size() - 1));
           active.remove(active.size() - 1);
+        } else if (r.t1[i] <= k
+            && r.op[i] == 4
+            && writeOverlaps(r.t0[i], r.t1[i], off, len, kind, argA, argB)) {
+          // A buffered read (READ) overlapping a concurrent buffered write (WRITE): the table makes
+          // them compatible (POSIX read/write atomicity is a coarser lock's job), so the read may
+          // see part of the write. Counted, not failed; mapped reads (FAULT) get no such pass.
+          tornBuffered++;
+          active.set(a, active.get(active.size() - 1));
+          active.remove(active.size() - 1);
         } else if (r.t1[i] <= k) {
           if (failures.size() < 5) {
             failures.add(
                 String.format(
-                    "read [%d, +%d) by reader %d in window [%d, %d] returned %s; no state in the"
-                        + " window has that (size at the end of the window %d)",
+                    "read [%d, +%d) (op %d) by reader %d in window [%d, %d] returned %s; no state"
+                        + " in the window has that (size at the end of the window %d)",
                     off,
                     len,
+                    r.op[i],
                     who[qi],
                     r.t0[i],
                     r.t1[i],
@@ -355,10 +386,11 @@ class ChurnShadowTest {
       }
     }
     System.out.printf(
-        "shadow check: %d reads explained (%d EOF, %d data), %d truncates replayed, %d failures%n",
-        eofs + data, eofs, data, truncates, failures.size());
+        "shadow check: %d reads explained (%d EOF, %d data), %d buffered reads torn by an"
+            + " overlapping buffered write (allowed), %d truncates replayed, %d failures%n",
+        eofs + data, eofs, data, tornBuffered, truncates, failures.size());
     assertEquals(List.of(), failures, "reads no serial order explains");
-    assertEquals(total, eofs + data, "every read checked");
+    assertEquals(total, eofs + data + tornBuffered, "every read checked");
     assertTrue(eofs > 1000 && data > 100_000, "the mix met the end of the file and read data");
     assertTrue(truncates > 1000, "churn truncates: " + truncates);
   }

@@ -57,7 +57,7 @@ public class MappedTailChurnBench {
   static final int READ = 4096;
   static final long PERIOD_NANOS = 1_000_000;
 
-  @Param({"rangelock-mmap", "rwlock"})
+  @Param({"rangelock-mmap", "rwlock", "rwlock-fair"})
   public String impl;
 
   Path path;
@@ -110,10 +110,11 @@ public class MappedTailChurnBench {
   static final class WholeFileLock implements Reader {
     final RandomAccessFile raf;
     final MappedByteBuffer map;
-    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    final ReentrantReadWriteLock lock;
     volatile long size;
 
-    WholeFileLock(Path p) throws IOException {
+    WholeFileLock(Path p, boolean fair) throws IOException {
+      lock = new ReentrantReadWriteLock(fair);
       raf = new RandomAccessFile(p.toFile(), "rw");
       size = raf.length();
       map = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
@@ -164,7 +165,19 @@ public class MappedTailChurnBench {
         ch.write(java.nio.ByteBuffer.wrap(chunk));
       }
     }
-    reader = impl.equals("rangelock-mmap") ? new Ours(path) : new WholeFileLock(path);
+    switch (impl) {
+      case "rangelock-mmap":
+        reader = new Ours(path);
+        break;
+      case "rwlock":
+        reader = new WholeFileLock(path, false);
+        break;
+      case "rwlock-fair":
+        reader = new WholeFileLock(path, true);
+        break;
+      default:
+        throw new IllegalArgumentException("unknown impl " + impl);
+    }
     stop = false;
     churn =
         new Thread(
