@@ -806,13 +806,17 @@ public final class MappedFile implements AutoCloseable {
 
   /**
    * The bytes the file system has allocated to the file ({@code st_blocks * 512} from {@code
-   * fstat}): less than the size for a sparse file, and it drops after {@link #punchHole}. JDK 22+
-   * on Linux.
+   * fstat}): less than the size for a sparse file, and it drops after {@link #punchHole}. Holds
+   * {@code WRITEBACK} on the whole file. JDK 22+ on Linux.
    */
   public long allocatedBytes() throws IOException {
     FileSpace fs = space("allocatedBytes");
-    ensureOpen();
-    return fs.allocatedBytes();
+    // WRITEBACK on everything: no page killer changes the allocation meanwhile, and close (which
+    // closes the descriptor fstat uses) waits.
+    try (RangeHandle<MappingMode> h = lock.acquire(Range.all(), MappingMode.WRITEBACK)) {
+      ensureOpen();
+      return fs.allocatedBytes();
+    }
   }
 
   /**

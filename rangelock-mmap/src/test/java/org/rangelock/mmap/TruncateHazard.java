@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * crash then fails only that fork). A 1 MiB file is read at random 4 KiB pages by reader threads
  * while one thread truncates it to 4 KiB and grows it back, again and again. {@code raw}: through a
  * plain {@link MappedByteBuffer} of the whole file, as engines do without a lock; {@code locked}:
- * through {@link MappedFile}. Prints one line {@code accesses=N internalErrors=E eofs=F
- * truncates=T}.
+ * through {@link MappedFile}. Runs at least the given time, then until 10 faults (raw) or 100 EOFs
+ * (locked) were counted, at most 20 times as long. Prints one line {@code accesses=N
+ * internalErrors=E eofs=F truncates=T}.
  */
 public final class TruncateHazard {
   static final int FILE = 1 << 20;
@@ -120,10 +121,28 @@ public final class TruncateHazard {
                 });
       }
     }
+    // A fault delivered at a bytecode outside the try (it happens: "at TruncateHazard.java:<the
+    // loop's closing brace>") kills the thread; count those too.
+    AtomicLong escaped = new AtomicLong();
     for (Thread t : threads) {
+      t.setUncaughtExceptionHandler(
+          (th, e) -> {
+            if (e instanceof InternalError) {
+              escaped.incrementAndGet();
+            } else {
+              e.printStackTrace();
+            }
+          });
       t.start();
     }
+    // Run at least `millis`, then until the hazard (raw) or the shrunk file (locked) was met often
+    // enough to count, at most 20 times `millis`: a loaded machine schedules the threads late.
+    long start = System.nanoTime();
     Thread.sleep(millis);
+    while (System.nanoTime() - start < 20 * millis * 1_000_000L
+        && (mode.equals("raw") ? internalErrors.get() + escaped.get() < 10 : eofs.get() < 100)) {
+      Thread.sleep(50);
+    }
     stop.set(true);
     for (Thread t : threads) {
       t.join();
@@ -136,6 +155,8 @@ public final class TruncateHazard {
             + " eofs="
             + eofs.get()
             + " truncates="
-            + truncates.get());
+            + truncates.get()
+            + " escaped="
+            + escaped.get());
   }
 }
