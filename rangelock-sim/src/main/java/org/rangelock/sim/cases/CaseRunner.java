@@ -37,7 +37,8 @@ public final class CaseRunner {
           new CrossMappedDirectWrites(),
           new BufferedReadVsDirectWrite(),
           new DirectWriteVsPunch(),
-          new TwoKillers());
+          new TwoKillers(),
+          new DirectReadVsPunch());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

@@ -60,7 +60,9 @@ class CaseWindowsTest {
           Map.entry("11.0", NONE),
           Map.entry("12.0", NONE),
           Map.entry("13.0", NONE),
-          Map.entry("13.1", NONE_LEGACY));
+          Map.entry("13.1", NONE_LEGACY),
+          Map.entry(
+              "14.0", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.TWO_STATE)));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
