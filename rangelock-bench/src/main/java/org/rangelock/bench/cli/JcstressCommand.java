@@ -17,7 +17,7 @@ import picocli.CommandLine.Unmatched;
  * {@code jcstress [jcstress arguments]}: runs {@code rangelock-jcstress.jar} in a child JVM with
  * these arguments. The jcstress tests live in a jar of their own because jcstress 0.16 and JMH 1.37
  * need two incompatible versions of jopt-simple; this command only finds that jar (beside this one,
- * or in the source tree's {@code rangelock-jcstress/target}) and passes its exit status on.
+ * or in the source tree's {@code rangelock-bench/jcstress/target}) and passes its exit status on.
  */
 @Command(
     name = "jcstress",
@@ -48,10 +48,10 @@ public final class JcstressCommand implements Callable<Integer> {
               JcstressCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       Path dir = Files.isDirectory(here) ? here : here.getParent();
       tried.add(dir.resolve("rangelock-jcstress.jar"));
-      // From rangelock-bench/target (or target/classes) to rangelock-jcstress/target.
+      // From rangelock-bench/target (or target/classes) to rangelock-bench/jcstress/target.
       for (Path d = dir; d != null && tried.size() < 4; d = d.getParent()) {
         tried.add(
-            d.resolve("rangelock-jcstress").resolve("target").resolve("rangelock-jcstress.jar"));
+            d.resolve("jcstress").resolve("target").resolve("rangelock-jcstress.jar"));
       }
     } catch (URISyntaxException | RuntimeException e) {
       // fall through to the message below with what was tried
@@ -65,7 +65,7 @@ public final class JcstressCommand implements Callable<Integer> {
         spec.commandLine(),
         "jcstress: rangelock-jcstress.jar not found (looked at "
             + tried
-            + "); build it with mvn -B -pl rangelock-jcstress -am package -Dharness.skip, or run it"
-            + " directly: java -jar rangelock-jcstress/target/rangelock-jcstress.jar");
+            + "); build it with mvn -B -pl rangelock-bench/jcstress -am package -Dharness.skip, or run it"
+            + " directly: java -jar rangelock-bench/jcstress/target/rangelock-jcstress.jar");
   }
 }
