@@ -50,8 +50,7 @@ public final class JcstressCommand implements Callable<Integer> {
       tried.add(dir.resolve("rangelock-jcstress.jar"));
       // From rangelock-bench/target (or target/classes) to rangelock-bench/jcstress/target.
       for (Path d = dir; d != null && tried.size() < 4; d = d.getParent()) {
-        tried.add(
-            d.resolve("jcstress").resolve("target").resolve("rangelock-jcstress.jar"));
+        tried.add(d.resolve("jcstress").resolve("target").resolve("rangelock-jcstress.jar"));
       }
     } catch (URISyntaxException | RuntimeException e) {
       // fall through to the message below with what was tried
