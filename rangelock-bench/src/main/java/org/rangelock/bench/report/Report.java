@@ -142,7 +142,10 @@ public final class Report {
                 .warmupTime(warmupTime(full, smoke))
                 .measurementIterations(measurements(full, smoke))
                 .measurementTime(measurementTime(full, smoke))
-                .jvmArgsAppend("-Drangelock.bench.waitlog=" + waitlog.toAbsolutePath())
+                // Prepend, not append: JMH lets an option replace the annotation's list of the
+                // same kind, and every benchmark's @Fork(jvmArgsAppend) holds its fixed,
+                // pre-touched heap (and the ParallelGC rows' collector).
+                .jvmArgsPrepend("-Drangelock.bench.waitlog=" + waitlog.toAbsolutePath())
                 .shouldFailOnError(true);
         if (r.impls != null) {
           ob = ob.param("impl", r.impls.toArray(new String[0]));
