@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code cases}: the seven-case report, every strategy against every case, {@code --trials} random
- * trials per cell. Exit status 0, or 1 when a {@code --require-clean} strategy had a violation or a
- * {@code --replay} reproduced one, 2 on a usage error. Strategies and cases are listed from {@link
+ * {@code cases}: the matrix, every strategy against every case, {@code --trials} random trials per
+ * cell. Exit status 0, or 1 when a {@code --require-clean} strategy had a violation or a {@code
+ * --replay} reproduced one, 2 on a usage error. Strategies and cases are listed from {@link
  * Strategy} and {@link CaseRunner#CASES}, so new ones appear here by themselves.
  */
 @Command(
@@ -40,8 +40,6 @@ import picocli.CommandLine.TypeConversionException;
       "Cases: ${rangelock.sim.cases}."
     })
 final class CasesCommand implements Callable<Integer> {
-  static final int DEFAULT_TRIALS = 100;
-
   static {
     // Listed in --help from the registries themselves.
     List<String> cs = new ArrayList<>();
@@ -61,9 +59,29 @@ final class CasesCommand implements Callable<Integer> {
   @Option(
       names = "--trials",
       paramLabel = "N",
-      defaultValue = "" + DEFAULT_TRIALS,
-      description = "Random trials per cell (default ${DEFAULT-VALUE}).")
-  int trials;
+      description =
+          "Random trials per cell (default "
+              + Report.DEFAULT_TRIALS
+              + "; "
+              + Report.FULL_TRIALS
+              + " with --full).")
+  Integer trials;
+
+  @Option(
+      names = "--full",
+      description =
+          "The long run: "
+              + Report.FULL_TRIALS
+              + " trials per cell unless --trials says otherwise.")
+  boolean full;
+
+  @Option(
+      names = "--preempt",
+      description =
+          "Open windows by preemption instead of random delays: PCT-style random thread"
+              + " priorities, a preemption point at every race point and after every lock"
+              + " release (also for --replay).")
+  boolean preempt;
 
   @Option(
       names = "--seed",
@@ -156,12 +174,19 @@ final class CasesCommand implements Callable<Integer> {
     if (replay != null) {
       return replay(strategies.get(0), cases.get(0), out);
     }
+    int n = trials();
+    Report.TrialMode mode = preempt ? Report.TrialMode.PREEMPTION : Report.TrialMode.RANDOM_DELAYS;
     out.printf(
-        "rangelock-sim: %d strategies x %d cases, %d trials per cell, seed %d, %d CPUs%n",
-        strategies.size(), cases.size(), trials, seed, Runtime.getRuntime().availableProcessors());
+        "rangelock-sim: %d strategies x %d cases, %d trials per cell (%s), seed %d, %d CPUs%n",
+        strategies.size(),
+        cases.size(),
+        n,
+        preempt ? "preemption" : "random delays",
+        seed,
+        Runtime.getRuntime().availableProcessors());
     boolean progress = !quiet && System.console() != null;
     long t0 = System.nanoTime();
-    List<Cell> cells = Report.run(strategies, cases, trials, seed, progress ? out : null);
+    List<Cell> cells = Report.run(strategies, cases, n, seed, progress ? out : null, mode);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     out.println();
     out.print(Report.table(cells, strategies, cases));
@@ -171,13 +196,16 @@ final class CasesCommand implements Callable<Integer> {
     for (Cell c : cells) {
       if (c.firstViolation() != null) {
         out.printf(
-            "%n%s case %d: %s%n  reproduce: java -jar %s cases --strategy %s --case %d --replay %x%n",
+            "%n%s case %d: %s%n  trials per kind: %s%n"
+                + "  reproduce: java -jar %s cases --strategy %s --case %d%s --replay %x%n",
             c.strategy(),
             c.scenario().number(),
             c.firstViolation(),
+            c.kindsText(),
             jarPath(),
             c.strategy(),
             c.scenario().number(),
+            preempt ? " --preempt" : "",
             c.firstViolationSeed());
         if (trace) {
           out.println(c.firstViolation().traceText().indent(2));
@@ -202,7 +230,7 @@ final class CasesCommand implements Callable<Integer> {
 
   /** Every option checked before the first trial; errors name the option and the value. */
   private List<Case> validate() {
-    if (trials < 1) {
+    if (trials != null && trials < 1) {
       throw usage("Invalid value for option '--trials': " + trials + " (at least 1)");
     }
     List<Case> cases = new ArrayList<>();
@@ -235,12 +263,18 @@ final class CasesCommand implements Callable<Integer> {
     return cases;
   }
 
+  /** Trials per cell: {@code --trials}, else the full or the default count. */
+  private int trials() {
+    return trials != null ? trials : full ? Report.FULL_TRIALS : Report.DEFAULT_TRIALS;
+  }
+
   private ParameterException usage(String message) {
     return new ParameterException(spec.commandLine(), message);
   }
 
   private int replay(Strategy s, Case c, PrintStream out) {
-    List<Violation> v = CaseRunner.randomTrial(s, c, replay);
+    List<Violation> v =
+        preempt ? CaseRunner.preemptiveTrial(s, c, replay) : CaseRunner.randomTrial(s, c, replay);
     out.println(v.isEmpty() ? "no violation this time" : v.size() + " violation(s) reproduced");
     for (Violation x : v) {
       out.println(x);

@@ -61,6 +61,13 @@ public final class FsxMain implements Callable<Integer> {
   boolean background;
 
   @Option(
+      names = "--pollute-eof",
+      description =
+          "Before every operation that may grow the file, store garbage past EOF through a mapping"
+              + " (fsx -e 1, xfstests generic/363): it must never become file data.")
+  boolean polluteEof;
+
+  @Option(
       names = "--strategy",
       paramLabel = "NAME",
       defaultValue = "RANGE_LOCK",
@@ -90,7 +97,9 @@ public final class FsxMain implements Callable<Integer> {
     long t0 = System.nanoTime();
     FsxReplay.Result r =
         FsxReplay.replay(
-            log, Files.readAllBytes(pattern), new FsxReplay.Options(direct, background, strategy));
+            log,
+            Files.readAllBytes(pattern),
+            new FsxReplay.Options(direct, background, strategy, polluteEof));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     Files.write(out, r.cached());
     System.out.printf(

@@ -172,6 +172,62 @@ class CliTest {
   }
 
   @Test
+  void preemptRunsTheMatrixByPreemptionAndItsHintReplaysThatWay() throws Exception {
+    assertEquals(
+        0,
+        capture(
+            () ->
+                Main.run(
+                    "cases", "--preempt", "--trials", "2", "--strategy", "none", "--case", "7")));
+    assertTrue(captured[0].contains("2 trials per cell (preemption)"), captured[0]);
+    // NONE never flushes before a direct IO: case 7 fails under either way of opening windows.
+    assertTrue(captured[0].contains("trials per kind: "), captured[0]);
+    assertTrue(captured[0].contains("--case 7 --preempt --replay "), captured[0]);
+  }
+
+  @Test
+  void fullSetsTheLongTrialCountUnlessTrialsSaysOtherwise() throws Exception {
+    assertEquals(
+        0,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--full",
+                    "--trials",
+                    "3",
+                    "--strategy",
+                    "range-lock",
+                    "--case",
+                    "1")));
+    assertTrue(captured[0].contains("3 trials per cell (random delays)"), captured[0]);
+    assertEquals(0, capture(() -> Main.run("cases", "--help")));
+    assertTrue(captured[0].contains("--full") && captured[0].contains("1000"), captured[0]);
+  }
+
+  @Test
+  void fsxWithPostEofPollutionStillMatchesTheSample() throws Exception {
+    Path out = dir.resolve("final-polluted.bin");
+    Path expect = resource("testfile.expected_final");
+    int status =
+        capture(
+            () ->
+                Main.run(
+                    "fsx",
+                    "--pollute-eof",
+                    "--ops",
+                    resource("testfile.fsxops").toString(),
+                    "--pattern",
+                    resource("pattern.seed7.bin").toString(),
+                    "--out",
+                    out.toString(),
+                    "--expect",
+                    expect.toString()));
+    assertEquals(0, status, captured[0] + captured[1]);
+    assertEquals(-1L, Files.mismatch(out, expect));
+  }
+
+  @Test
   void helpAndVersionAndNoCommand() throws Exception {
     assertEquals(0, capture(() -> Main.run("--help")));
     assertTrue(captured[0].contains("cases") && captured[0].contains("fsx"), captured[0]);
