@@ -129,7 +129,7 @@ public final class ModeTable<M extends Enum<M>> {
     return Shipped.READ_WRITE;
   }
 
-  /** {@link MappingMode}: the table of DESIGN section 3 (see {@link MappingMode}). */
+  /** {@link MappingMode}: the table of {@code docs/design.md} §3 (see {@link MappingMode}). */
   public static ModeTable<MappingMode> mapping() {
     return Shipped.MAPPING;
   }

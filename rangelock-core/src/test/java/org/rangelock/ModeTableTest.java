@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class ModeTableTest {
 
-  /** DESIGN section 3, cell by cell, written out independently of ModeTable.mapping(). */
+  /** docs/design.md §3, cell by cell, written out independently of ModeTable.mapping(). */
   @Test
   void mappingTableIsTheDesignTable() {
     MappingMode f = MappingMode.FAULT;
