@@ -673,6 +673,27 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           throw new ClusterLockException("cannot create a token request under " + path, e);
         }
         long id = stat.getCzxid();
+        if (id == 0) {
+          // No transaction has zxid 0: the create's reply was lost (connection dropped after the
+          // server made the znode) and Curator's protection mode found the znode by its prefix
+          // and returned its name without a Stat. The czxid is the fence base and the queue
+          // position, so read it back; never use 0 (fences 1, 2, ... that pass as old and a
+          // request that sorts before every other).
+          try {
+            Stat found = client.checkExists().forPath(me);
+            if (found == null) {
+              continue; // gone with its session already: queue again
+            }
+            id = found.getCzxid();
+          } catch (KeeperException.ConnectionLossException
+              | KeeperException.SessionExpiredException e) {
+            deleteQuietly(me); // an orphan request would block every later conflicting one
+            continue;
+          } catch (Exception e) {
+            deleteQuietly(me);
+            throw new ClusterLockException("cannot read back the token request " + me, e);
+          }
+        }
         if (id >= (1L << (63 - LOCAL_BITS))) {
           deleteQuietly(me);
           throw new IllegalStateException("zxid " + id + " too large for a fence");
