@@ -13,13 +13,23 @@ import java.util.List;
  */
 public record LockSnapshot<M extends Enum<M>>(List<Entry<M>> held, List<Entry<M>> waiting) {
 
-  /** Copies the lists; a snapshot never changes. */
+  /**
+   * Copies the lists; a snapshot never changes.
+   *
+   * @param held granted holds, oldest first; copied
+   * @param waiting requests not yet granted, oldest first; copied
+   * @throws NullPointerException if a list or an element of one is null
+   */
   public LockSnapshot {
     held = List.copyOf(held);
     waiting = List.copyOf(waiting);
   }
 
-  /** Whether nothing is held and nobody waits. */
+  /**
+   * Whether nothing is held and nobody waits.
+   *
+   * @return true if both {@link #held()} and {@link #waiting()} are empty
+   */
   public boolean isEmpty() {
     return held.isEmpty() && waiting.isEmpty();
   }

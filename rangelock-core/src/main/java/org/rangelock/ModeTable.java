@@ -38,6 +38,9 @@ public final class ModeTable<M extends Enum<M>> {
   /**
    * Starts a table over the constants of {@code modeClass}.
    *
+   * @param <M> the mode enum
+   * @param modeClass the enum whose constants are the modes, 1 to 64 of them
+   * @return a builder in which no pair of modes is declared yet
    * @throws NullPointerException if {@code modeClass} is null
    * @throws IllegalArgumentException if the enum has no constants or more than 64
    */
@@ -54,7 +57,11 @@ public final class ModeTable<M extends Enum<M>> {
     return new Builder<>(modeClass, constants);
   }
 
-  /** The modes of this table, in ordinal order. */
+  /**
+   * The enum whose constants are the modes of this table.
+   *
+   * @return the class given to {@link #builder}; its constants, in ordinal order, are the rows
+   */
   public Class<M> modeClass() {
     return modeClass;
   }
@@ -62,6 +69,9 @@ public final class ModeTable<M extends Enum<M>> {
   /**
    * Whether a hold in mode {@code a} and a hold in mode {@code b} may overlap.
    *
+   * @param a the mode of one hold or request
+   * @param b the mode of the other (the relation is symmetric, so the order does not matter)
+   * @return true if the two may be held on overlapping ranges at once
    * @throws NullPointerException if either mode is null
    * @throws IllegalArgumentException if a mode is not of this table's enum (only possible through
    *     raw types)
@@ -73,6 +83,14 @@ public final class ModeTable<M extends Enum<M>> {
   /**
    * Whether {@code weaker} is strictly weaker than {@code stronger}: every mode compatible with
    * {@code stronger} is compatible with {@code weaker}, and the two differ.
+   *
+   * @param weaker the mode a hold would move to (as in {@link RangeHandle#downgrade})
+   * @param stronger the mode it holds now
+   * @return true if {@code weaker} conflicts with a subset of what {@code stronger} conflicts with
+   *     and is a different mode
+   * @throws NullPointerException if either mode is null
+   * @throws IllegalArgumentException if a mode is not of this table's enum (only possible through
+   *     raw types)
    */
   public boolean isWeaker(M weaker, M stronger) {
     long w = compatMask[checkMode(weaker).ordinal()];
@@ -124,22 +142,36 @@ public final class ModeTable<M extends Enum<M>> {
 
   /**
    * {@link ReadWriteMode}: {@code SHARED} is compatible with itself, {@code EXCLUSIVE} with none.
+   *
+   * @return the shared read/write table (one instance)
    */
   public static ModeTable<ReadWriteMode> readWrite() {
     return Shipped.READ_WRITE;
   }
 
-  /** {@link MappingMode}: the table of {@code docs/design.md} §3 (see {@link MappingMode}). */
+  /**
+   * {@link MappingMode}: the table of {@code docs/design.md} §3 (see {@link MappingMode}).
+   *
+   * @return the shared page-cache mapping table (one instance)
+   */
   public static ModeTable<MappingMode> mapping() {
     return Shipped.MAPPING;
   }
 
-  /** {@link TwoStateMode}: each state shares with itself and excludes the other. */
+  /**
+   * {@link TwoStateMode}: each state shares with itself and excludes the other.
+   *
+   * @return the shared two-state table (one instance)
+   */
   public static ModeTable<TwoStateMode> twoState() {
     return Shipped.TWO_STATE;
   }
 
-  /** {@link DlmMode}: the classic VMS DLM matrix. */
+  /**
+   * {@link DlmMode}: the classic VMS DLM matrix.
+   *
+   * @return the shared six-mode DLM table (one instance)
+   */
   public static ModeTable<DlmMode> dlm() {
     return Shipped.DLM;
   }
@@ -213,6 +245,10 @@ public final class ModeTable<M extends Enum<M>> {
      * Declares the whole row of {@code mode}: compatible with exactly {@code compatibleWith}, in
      * conflict with every other mode. The other rows must agree (the table must be symmetric).
      *
+     * @param mode the mode whose row this is
+     * @param compatibleWith every mode that may overlap a hold in {@code mode} (may include {@code
+     *     mode} itself); the modes left out conflict with it
+     * @return this builder
      * @throws IllegalArgumentException if a cell of the row was already declared otherwise
      */
     @SafeVarargs
@@ -229,14 +265,28 @@ public final class ModeTable<M extends Enum<M>> {
       return this;
     }
 
-    /** Declares {@code a} and {@code b} compatible, both ways. */
+    /**
+     * Declares {@code a} and {@code b} compatible, both ways.
+     *
+     * @param a one mode
+     * @param b the other mode, or {@code a} again to make a mode share with itself
+     * @return this builder
+     * @throws IllegalArgumentException if the pair was already declared in conflict
+     */
     public Builder<M> compatible(M a, M b) {
       declare(check(a), check(b), true);
       declare(b, a, true);
       return this;
     }
 
-    /** Declares {@code a} and {@code b} in conflict, both ways. */
+    /**
+     * Declares {@code a} and {@code b} in conflict, both ways.
+     *
+     * @param a one mode
+     * @param b the other mode, or {@code a} again to make a mode exclude itself
+     * @return this builder
+     * @throws IllegalArgumentException if the pair was already declared compatible
+     */
     public Builder<M> incompatible(M a, M b) {
       declare(check(a), check(b), false);
       declare(b, a, false);
@@ -246,6 +296,7 @@ public final class ModeTable<M extends Enum<M>> {
     /**
      * Checks the table and builds it.
      *
+     * @return the table, immutable: later calls on this builder do not change it
      * @throws IllegalArgumentException naming the first pair that is undeclared, or declared
      *     compatible one way and in conflict the other way
      */

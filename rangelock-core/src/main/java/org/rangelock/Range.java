@@ -26,6 +26,9 @@ public final class Range {
   /**
    * {@code [start, end)}.
    *
+   * @param start the first offset in the range, at least 0
+   * @param end the first offset past the range, greater than {@code start}
+   * @return the range from {@code start} up to but not including {@code end}
    * @throws IllegalArgumentException if {@code start < 0} or {@code end <= start}
    */
   public static Range of(long start, long end) {
@@ -43,6 +46,9 @@ public final class Range {
   /**
    * {@code [start, start + length)}.
    *
+   * @param start the first offset in the range, at least 0
+   * @param length how many offsets the range covers, at least 1
+   * @return the range of {@code length} offsets beginning at {@code start}
    * @throws IllegalArgumentException if {@code start < 0}, {@code length <= 0}, or {@code start +
    *     length} overflows a {@code long}
    */
@@ -65,6 +71,9 @@ public final class Range {
   /**
    * {@code [start, MAX_END)}: from {@code start} to the end of the address space.
    *
+   * @param start the first offset in the range, in {@code [0, MAX_END)}
+   * @return the unbounded range beginning at {@code start} (the shared {@link #all()} instance when
+   *     {@code start} is 0)
    * @throws IllegalArgumentException if {@code start < 0} or {@code start == MAX_END}
    */
   public static Range from(long start) {
@@ -75,42 +84,78 @@ public final class Range {
     return start == 0 ? ALL : new Range(start, MAX_END);
   }
 
-  /** {@code [0, MAX_END)}: the whole address space. */
+  /**
+   * {@code [0, MAX_END)}: the whole address space.
+   *
+   * @return the one range that overlaps every other range
+   */
   public static Range all() {
     return ALL;
   }
 
-  /** The first offset in the range. */
+  /**
+   * The first offset in the range.
+   *
+   * @return the inclusive lower bound, at least 0
+   */
   public long start() {
     return start;
   }
 
-  /** The first offset past the range. */
+  /**
+   * The first offset past the range.
+   *
+   * @return the exclusive upper bound, greater than {@link #start()}; {@code MAX_END} for an
+   *     unbounded range
+   */
   public long end() {
     return end;
   }
 
-  /** {@code end - start}, always positive. */
+  /**
+   * {@code end - start}, always positive.
+   *
+   * @return how many offsets the range covers
+   */
   public long length() {
     return end - start;
   }
 
-  /** Whether this range reaches the end of the address space. */
+  /**
+   * Whether this range reaches the end of the address space.
+   *
+   * @return true if {@link #end()} is {@code MAX_END}
+   */
   public boolean isUnbounded() {
     return end == MAX_END;
   }
 
-  /** Whether the two ranges share at least one offset. */
+  /**
+   * Whether the two ranges share at least one offset.
+   *
+   * @param other the range to test against this one
+   * @return true if some offset lies in both ranges; false if they only touch or are apart
+   */
   public boolean overlaps(Range other) {
     return start < other.end && other.start < end;
   }
 
-  /** Whether {@code offset} lies in the range. */
+  /**
+   * Whether {@code offset} lies in the range.
+   *
+   * @param offset the offset to test
+   * @return true if {@code start() <= offset < end()}
+   */
   public boolean contains(long offset) {
     return start <= offset && offset < end;
   }
 
-  /** Whether every offset of {@code other} lies in this range. */
+  /**
+   * Whether every offset of {@code other} lies in this range.
+   *
+   * @param other the range to test for inclusion
+   * @return true if {@code other} is this range or lies inside it
+   */
   public boolean contains(Range other) {
     return start <= other.start && other.end <= end;
   }

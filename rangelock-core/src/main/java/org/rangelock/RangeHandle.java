@@ -16,13 +16,25 @@ package org.rangelock;
  */
 public interface RangeHandle<M extends Enum<M>> extends AutoCloseable {
 
-  /** The range held. */
+  /**
+   * The range held.
+   *
+   * @return the range this hold was granted on; it never changes
+   */
   Range range();
 
-  /** The mode currently held (changes after a {@link #downgrade}). */
+  /**
+   * The mode currently held (changes after a {@link #downgrade}).
+   *
+   * @return the mode granted, or the weaker mode of the latest downgrade
+   */
   M mode();
 
-  /** Whether the hold is still in place (not yet closed). */
+  /**
+   * Whether the hold is still in place (not yet closed).
+   *
+   * @return true until {@link #close()} has been called
+   */
   boolean isHeld();
 
   /**
@@ -31,6 +43,7 @@ public interface RangeHandle<M extends Enum<M>> extends AutoCloseable {
    * longer blocks (for example {@code INVALIDATE} to {@code FAULT}, or {@code EXCLUSIVE} to {@code
    * SHARED}).
    *
+   * @param weaker the mode to hold from now on, strictly weaker than {@link #mode()}
    * @throws NullPointerException if {@code weaker} is null
    * @throws IllegalArgumentException if {@code weaker} is not strictly weaker than the current
    *     mode, or not of this lock's table; the hold is unchanged

@@ -248,6 +248,9 @@ public final class RangeLock<M extends Enum<M>> {
   /**
    * A lock over {@code table}'s modes with the default settings (see {@link Builder}).
    *
+   * @param <M> the mode enum
+   * @param table which modes exist and which of them may overlap
+   * @return a new, empty lock with 16 zones, 64 KiB granules and self-deadlock detection on
    * @throws NullPointerException if {@code table} is null
    */
   public static <M extends Enum<M>> RangeLock<M> create(ModeTable<M> table) {
@@ -257,13 +260,20 @@ public final class RangeLock<M extends Enum<M>> {
   /**
    * A builder for a lock over {@code table}'s modes, to change the defaults.
    *
+   * @param <M> the mode enum
+   * @param table which modes exist and which of them may overlap
+   * @return a builder holding the default settings
    * @throws NullPointerException if {@code table} is null
    */
   public static <M extends Enum<M>> Builder<M> builder(ModeTable<M> table) {
     return new Builder<>(Objects.requireNonNull(table, "table"));
   }
 
-  /** The mode table of this lock. */
+  /**
+   * The mode table of this lock.
+   *
+   * @return the table given when the lock was built
+   */
   public ModeTable<M> table() {
     return table;
   }
@@ -272,6 +282,8 @@ public final class RangeLock<M extends Enum<M>> {
    * Acquires {@code range} in {@code mode}, waiting as long as it takes. Not interruptible: an
    * interrupt during the wait is remembered and re-asserted when this method returns.
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
    * @return the hold; close it to release
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
@@ -291,6 +303,8 @@ public final class RangeLock<M extends Enum<M>> {
    * interrupted. If the interrupt races with the grant, the grant is released again: when this
    * method throws, the caller holds nothing.
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
    * @return the hold; close it to release
    * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
    *     left behind
@@ -314,6 +328,8 @@ public final class RangeLock<M extends Enum<M>> {
    * Acquires {@code range} in {@code mode} if that is possible without waiting: if no earlier
    * request, held <em>or waiting</em>, conflicts with it (so a try never overtakes a waiter).
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
    * @return the hold, or {@code null} if the request would have to wait (nothing is left behind)
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
@@ -329,6 +345,9 @@ public final class RangeLock<M extends Enum<M>> {
    * Duration.ofSeconds(Long.MAX_VALUE)}) waits indefinitely. If the grant races with the timeout,
    * the grant wins and is returned.
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
+   * @param timeout how long to wait at most, not negative; zero does not wait
    * @return the hold, or {@code null} if the timeout elapsed first (nothing is left behind)
    * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
    *     left behind
@@ -352,6 +371,10 @@ public final class RangeLock<M extends Enum<M>> {
    * #tryAcquire(Range, Enum, Duration)}, with the same behaviour (zero: a try; a timeout whose
    * nanoseconds overflow a {@code long}: no limit; a grant racing the timeout wins).
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
+   * @param timeout how long to wait at most, in {@code unit}s; 0 does not wait
+   * @param unit the unit of {@code timeout}
    * @return the hold, or {@code null} if the timeout elapsed first (nothing is left behind)
    * @throws InterruptedException if the thread was interrupted before or while waiting; no hold is
    *     left behind
@@ -549,6 +572,8 @@ public final class RangeLock<M extends Enum<M>> {
    *
    * <p>There is no self-deadlock check here: the calling thread does not wait.
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
    * @return a future of the hold
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
@@ -566,6 +591,9 @@ public final class RangeLock<M extends Enum<M>> {
    * java.util.concurrent.RejectedExecutionException}. Withdrawal by completing the future works as
    * described for {@link #acquireAsync(Range, Enum)}.
    *
+   * @param range the offsets to lock
+   * @param mode the mode to hold them in, a constant of this lock's table
+   * @param executor runs the task that completes the future with the hold
    * @return a future of the hold
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
@@ -591,6 +619,8 @@ public final class RangeLock<M extends Enum<M>> {
    * shows existed at one instant (a hold closed while the snapshot is assembled is shown held, as
    * it was at that instant, never as waiting). It stops every acquire and release while it is
    * taken, so it is for debugging, watchdogs and tests, not for a hot path.
+   *
+   * @return every hold and waiting request at one instant, each list oldest first
    */
   public LockSnapshot<M> snapshot() {
     List<Entry<M>> all = new ArrayList<>();
@@ -693,6 +723,10 @@ public final class RangeLock<M extends Enum<M>> {
    * request that arrived meanwhile — a silent loss of the caller's place (for a shared mode there
    * is no single owner to signal either). Use a condition of a separate lock.
    *
+   * @param range the offsets every lock operation of the view takes
+   * @param mode the mode the view takes them in
+   * @return a {@code Lock} whose operations acquire and release {@code range} in {@code mode} on
+   *     this lock
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table
    */
@@ -711,6 +745,10 @@ public final class RangeLock<M extends Enum<M>> {
    * {@link IllegalStateException} when the modes conflict), and no downgrade through the views (use
    * {@link RangeHandle#downgrade} on a handle for that).
    *
+   * @param range the offsets both views take
+   * @param readMode the mode of the read lock; must be compatible with itself
+   * @param writeMode the mode of the write lock
+   * @return a {@code ReadWriteLock} whose two locks are views over this lock
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a mode is not of this lock's table, or {@code readMode} is
    *     not compatible with itself (a read lock must be shareable)
@@ -748,6 +786,8 @@ public final class RangeLock<M extends Enum<M>> {
    * monitoring. Like {@code ConcurrentHashMap.size()}, it is exact when the lock is quiescent and
    * an estimate while holds come and go (each zone is read at a slightly different instant); use
    * {@link #snapshot()} for a consistent picture.
+   *
+   * @return the number of granted holds, exact only when the lock is quiescent
    */
   public int holdCount() {
     int n = 0;
@@ -764,6 +804,8 @@ public final class RangeLock<M extends Enum<M>> {
   /**
    * How many requests are waiting (blocking, timed and async): a cheap query with the same
    * consistency as {@link #holdCount()}.
+   *
+   * @return the number of requests not yet granted, exact only when the lock is quiescent
    */
   public int waitingCount() {
     int n = 0;
@@ -776,7 +818,11 @@ public final class RangeLock<M extends Enum<M>> {
     return n;
   }
 
-  /** Whether any request is waiting: {@code waitingCount() > 0}, as cheap and as consistent. */
+  /**
+   * Whether any request is waiting: {@code waitingCount() > 0}, as cheap and as consistent.
+   *
+   * @return true if some request (blocking, timed or async) was waiting when its zone was read
+   */
   public boolean hasWaiters() {
     return waitingCount() > 0;
   }
@@ -1973,6 +2019,8 @@ public final class RangeLock<M extends Enum<M>> {
      * Acquires {@code range} in {@code mode}, waiting as long as it takes (not interruptible, like
      * {@link RangeLock#acquire}).
      *
+     * @param range the offsets to lock
+     * @param mode the mode to hold them in, a constant of the lock's table
      * @throws IllegalStateException if this hold is held, or the current thread would wait for a
      *     hold of its own; nothing is changed
      * @throws NullPointerException if an argument is null
@@ -1996,6 +2044,8 @@ public final class RangeLock<M extends Enum<M>> {
      * Acquires {@code range} in {@code mode} if that is possible without waiting, like {@link
      * RangeLock#tryAcquire(Range, Enum)}.
      *
+     * @param range the offsets to lock
+     * @param mode the mode to hold them in, a constant of the lock's table
      * @return whether it is now held
      * @throws IllegalStateException if this hold is held
      */
@@ -2022,17 +2072,29 @@ public final class RangeLock<M extends Enum<M>> {
       lock.release(request);
     }
 
-    /** Whether a range is held. */
+    /**
+     * Whether a range is held.
+     *
+     * @return true between a successful acquire and the matching release
+     */
     public boolean isHeld() {
       return request.state == GRANTED;
     }
 
-    /** The range of the current or last acquire. */
+    /**
+     * The range of the current or last acquire.
+     *
+     * @return the range of the current hold, or of the last acquire once released
+     */
     public Range range() {
       return request.range;
     }
 
-    /** The mode currently held, or of the last acquire. */
+    /**
+     * The mode currently held, or of the last acquire.
+     *
+     * @return the mode of the current hold, or of the last acquire once released
+     */
     public M mode() {
       return request.mode();
     }
@@ -2063,6 +2125,9 @@ public final class RangeLock<M extends Enum<M>> {
      * How many independent zones the address space is spread over (default 16): a power of two from
      * 1 to 1024. Requests in different zones share no written memory; a request that spans more
      * granules than there are zones takes every zone.
+     *
+     * @param zones the number of zones, a power of two in [1, 1024]
+     * @return this builder
      */
     public Builder<M> zones(int zones) {
       if (zones < 1 || zones > 1024 || Integer.bitCount(zones) != 1) {
@@ -2078,6 +2143,9 @@ public final class RangeLock<M extends Enum<M>> {
      * two from 1 to 2^40. Pick it about the size of a typical request (an IO, a fault-around
      * window): smaller spreads neighbouring requests over more zones, larger keeps big requests in
      * fewer zones.
+     *
+     * @param bytes the granule size, a power of two in [1, 2^40]
+     * @return this builder
      */
     public Builder<M> granule(long bytes) {
       if (bytes < 1 || bytes > (1L << 40) || Long.bitCount(bytes) != 1) {
@@ -2092,6 +2160,9 @@ public final class RangeLock<M extends Enum<M>> {
      * Whether a thread that would wait for its own conflicting hold gets an {@link
      * IllegalStateException} (default true). Switch it off if holds are handed to other threads to
      * be closed, so that waiting for one's "own" hold is legitimate.
+     *
+     * @param fail true to refuse such a wait with an exception, false to let the thread wait
+     * @return this builder
      */
     public Builder<M> failOnSelfDeadlock(boolean fail) {
       this.failOnSelfDeadlock = fail;
@@ -2102,13 +2173,20 @@ public final class RangeLock<M extends Enum<M>> {
      * Whether every request records when it was made, for {@link LockSnapshot.Entry#sinceNanos}
      * (default false: only requests that wait, and async ones, record it, because a clock read
      * costs about as much as the whole uncontended acquire).
+     *
+     * @param record true to read the clock on every request, also the ones granted at once
+     * @return this builder
      */
     public Builder<M> recordHoldTimes(boolean record) {
       this.recordHoldTimes = record;
       return this;
     }
 
-    /** A new lock with these settings. */
+    /**
+     * A new lock with these settings.
+     *
+     * @return a new, empty lock with these settings
+     */
     public RangeLock<M> build() {
       return new RangeLock<>(this);
     }
