@@ -410,7 +410,12 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           t.reserved--;
           monitor.notifyAll();
         }
-        if (h != null && t.state == ACTIVE && connected && !closed && t.localGrants < LOCAL_MAX) {
+        if (h != null
+            && t.state == ACTIVE
+            && connected
+            && !closed
+            && t.localGrants < LOCAL_MAX
+            && newestOver(t, range)) {
           t.localGrants++;
           t.holds++;
           fence = (t.czxid << LOCAL_BITS) | t.localGrants;
@@ -542,7 +547,8 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           if (t.state == ACTIVE
               && t.localGrants < LOCAL_MAX
               && t.range.contains(range)
-              && covers(t.mode, mode)) {
+              && covers(t.mode, mode)
+              && newestOver(t, range)) {
             return new Lease<>(t, false);
           }
         }
@@ -898,6 +904,14 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       if (epoch != ep || closed) {
         return null;
       }
+      // A token of this node that overlaps and is newer (a token that came back to ACTIVE after a
+      // downgrade, or one installed while this request waited) would make this one older than
+      // holds already fenced there: queue again, for a newer znode.
+      for (Token<M> o : tokens) {
+        if (o.state != GONE && o.czxid > id && o.range.overlaps(range)) {
+          return null;
+        }
+      }
       t.reserved = 1;
       for (Token<M> o : tokens) {
         if (o.state == ACTIVE && o.range.overlaps(range)) {
@@ -916,6 +930,20 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     // Watch for flags off the grant's path (a flag set before the read is seen by it).
     execute(() -> checkToken(t));
     return t;
+  }
+
+  /**
+   * Whether no other token of this node that overlaps {@code range} is newer than {@code t}: a
+   * hold's fence comes from the newest token over its range, so that of two conflicting holds of
+   * this node the later one has the larger fence. Under the monitor.
+   */
+  private boolean newestOver(Token<M> t, Range range) {
+    for (Token<M> o : tokens) {
+      if (o != t && o.state != GONE && o.czxid > t.czxid && o.range.overlaps(range)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void afterUnpin(Token<M> t) {
