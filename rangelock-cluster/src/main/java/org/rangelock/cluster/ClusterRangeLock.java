@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -158,6 +159,12 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private boolean connected;
   private long epoch;
   private boolean closed;
+
+  /**
+   * Tests only: runs in an acquiring thread between taking its token lease and asking the local
+   * lock, the window in which a revocation can downgrade the token (see DowngradeRaceTest).
+   */
+  volatile Consumer<Range> afterLease;
 
   private ClusterRangeLock(Builder<M> b, M strongest) {
     this.client = b.client;
@@ -397,6 +404,10 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       Token<M> t = lease.token;
       RangeHandle<M> h;
       try {
+        Consumer<Range> hook = afterLease;
+        if (hook != null) {
+          hook.accept(range);
+        }
         h = localAcquire(range, mode, deadline, wait);
       } catch (RuntimeException | InterruptedException | Error e) {
         unreserve(lease);
@@ -410,8 +421,12 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
           t.reserved--;
           monitor.notifyAll();
         }
+        // The mode is checked again: a revocation may have downgraded the token while this thread
+        // waited for the local lock (behind the revocation's drain).
         if (h != null
             && t.state == ACTIVE
+            && !t.superseded
+            && covers(t.mode, mode)
             && connected
             && !closed
             && t.localGrants < LOCAL_MAX
@@ -545,6 +560,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         }
         for (Token<M> t : tokens) {
           if (t.state == ACTIVE
+              && !t.superseded
               && t.localGrants < LOCAL_MAX
               && t.range.contains(range)
               && covers(t.mode, mode)
@@ -573,6 +589,13 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         boolean busy = false;
         for (Range p : pending) {
           busy |= p.overlaps(want);
+        }
+        // A token of this node being revoked over the range may come back downgraded: wait for
+        // its revocation to end, so that the union above takes it in (if it is still there) and
+        // the new token covers it. Asking ZooKeeper now would give a newer token beside an older
+        // one that comes back, and fences of one node's conflicting holds would go backwards.
+        for (Token<M> t : tokens) {
+          busy |= t.state == REVOKING && t.range.overlaps(want);
         }
         if (!busy) {
           pending.add(want);
@@ -900,6 +923,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private Token<M> install(String znode, long id, Range range, M mode, long ep) {
     Token<M> t = new Token<>(znode, range, mode, id);
     List<Token<M>> freed = new ArrayList<>();
+    List<Token<M>> uncovered = new ArrayList<>();
     synchronized (monitor) {
       if (epoch != ep || closed) {
         return null;
@@ -914,10 +938,22 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       }
       t.reserved = 1;
       for (Token<M> o : tokens) {
-        if (o.state == ACTIVE && o.range.overlaps(range)) {
+        if ((o.state != ACTIVE && o.state != REVOKING) || !o.range.overlaps(range)) {
+          continue;
+        }
+        if (o.state == ACTIVE && range.contains(o.range) && covers(mode, o.mode)) {
           o.state = RETIRED; // `t` covers it (union and join), so no callback is needed
           if (o.holds == 0 && o.reserved == 0) {
             freed.add(o);
+          }
+        } else {
+          // Being revoked (it was active when this request took its union, or the union would
+          // have waited for it), or, against the argument in the notes, active and not covered:
+          // it must neither serve another hold nor come back downgraded beside `t`, and it goes
+          // only through its callback.
+          o.superseded = true;
+          if (o.state == ACTIVE) {
+            uncovered.add(o);
           }
         }
       }
@@ -926,6 +962,10 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     events.granted(node, id, range, mode);
     for (Token<M> o : freed) {
       execute(() -> dropRetired(o));
+    }
+    for (Token<M> o : uncovered) {
+      LOG.warn("token {} overlaps the newer {} without being covered; revoking it", o.znode, znode);
+      scheduleRevocation(o, Revocation.Reason.REVOKED);
     }
     // Watch for flags off the grant's path (a flag set before the read is seen by it).
     execute(() -> checkToken(t));
@@ -944,6 +984,26 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       }
     }
     return true;
+  }
+
+  /** Whether a newer token of this node contains {@code t}'s range in a mode covering {@code m}. */
+  private boolean coveredByNewer(Token<M> t, M m) {
+    for (Token<M> o : tokens) {
+      if (o != t
+          && o.czxid > t.czxid
+          && (o.state == ACTIVE || o.state == RETIRED)
+          && o.range.contains(t.range)
+          && covers(o.mode, m)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean isSuperseded(Token<M> t) {
+    synchronized (monitor) {
+      return t.superseded;
+    }
   }
 
   private void afterUnpin(Token<M> t) {
@@ -1027,6 +1087,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       if (t.state != ACTIVE && t.state != RETIRED) {
         return;
       }
+      if (t.state == RETIRED) {
+        t.superseded = true; // a newer token covers it: it is given up, never downgraded
+      }
       t.state = REVOKING;
     }
     RangeHandle<M> drain = local.acquireAsync(t.range, strongest).join();
@@ -1042,21 +1105,53 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       } catch (RuntimeException e) {
         LOG.warn("revocation callback of node {} failed; giving the token up", node, e);
       }
-      if (reason == Revocation.Reason.REVOKED
-          && keep != null
-          && keep.getDeclaringClass() == table.modeClass()
-          && table.isWeaker(keep, t.mode)) {
-        if (downgrade(t, keep)) {
-          synchronized (monitor) {
-            if (t.state == REVOKING) {
-              t.mode = keep;
-              t.state = ACTIVE;
-              t.revocationQueued = false;
-              t.idleSince = System.nanoTime();
-            }
+      boolean keeps =
+          reason == Revocation.Reason.REVOKED
+              && keep != null
+              && keep.getDeclaringClass() == table.modeClass()
+              && table.isWeaker(keep, t.mode);
+      if (keeps && !isSuperseded(t) && downgrade(t, keep)) {
+        boolean retired = false;
+        boolean active = false;
+        synchronized (monitor) {
+          if (t.state != REVOKING) {
+            return; // lost meanwhile; its callback ran with LOST
           }
+          if (!t.superseded) {
+            t.mode = keep;
+            t.state = ACTIVE;
+            t.revocationQueued = false;
+            t.idleSince = System.nanoTime();
+            active = true;
+            monitor.notifyAll();
+          } else if (coveredByNewer(t, keep)) {
+            // A newer token of this node, installed while ZooKeeper took the downgrade, covers
+            // what the callback kept: this one retires without another callback.
+            t.mode = keep;
+            t.state = RETIRED;
+            retired = true;
+            monitor.notifyAll();
+          }
+        }
+        if (retired) {
+          afterUnpin(t);
+          return;
+        }
+        if (active) {
           execute(() -> checkToken(t));
           return;
+        }
+        // Superseded while ZooKeeper took the downgrade, and not covered: give it up below.
+      }
+      if (keeps) {
+        // The callback kept pages for `keep`, but the token goes after all (a request flagged it
+        // meanwhile for a mode `keep` conflicts with, or a newer token of this node superseded
+        // it): tell the callback again, for what it kept, so that nothing stays cached without a
+        // token. Still under the drain hold.
+        try {
+          callback.revoke(new Revocation<>(t.range, keep, reason, t.czxid << LOCAL_BITS));
+        } catch (RuntimeException e) {
+          LOG.warn("revocation callback of node {} failed; giving the token up", node, e);
         }
       }
       synchronized (monitor) {
@@ -1065,6 +1160,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         }
         t.state = GONE;
         tokens.remove(t);
+        monitor.notifyAll();
       }
       events.released(node, t.czxid, reason);
       deleteQuietly(t.znode);
@@ -1239,6 +1335,12 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     long localGrants;
     long idleSince = System.nanoTime();
     boolean revocationQueued;
+
+    /**
+     * A newer overlapping token of this node was installed that does not retire this one: it never
+     * serves a hold again, and its revocation gives it up (it is not downgraded).
+     */
+    boolean superseded;
 
     Token(String znode, Range range, M mode, long czxid) {
       this.znode = znode;

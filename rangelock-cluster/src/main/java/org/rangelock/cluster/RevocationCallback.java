@@ -17,6 +17,12 @@ public interface RevocationCallback<M extends Enum<M>> {
    * request; returning {@code null} (or anything else) gives the token up. The return value is
    * ignored for the other reasons. An exception thrown here is logged and the token is given up.
    *
+   * <p>A kept mode is not always granted: if a request flagged the token meanwhile for a mode the
+   * kept one conflicts with, or a newer token of this node replaced part of it, the token is given
+   * up after all. The callback is then called a second time, still under the local lock, with
+   * {@link Revocation#mode()} equal to the mode it kept (its return value ignored), so that nothing
+   * it kept cached outlives the token.
+   *
    * @return the weaker mode to keep, or {@code null}
    */
   M revoke(Revocation<M> revocation);
