@@ -32,6 +32,13 @@ public final class ClusterDemo implements Callable<Integer> {
     return 2;
   }
 
+  /**
+   * Runs the command line and exits the JVM with its exit code: 0 when the demo found no violation,
+   * 1 when it found one or failed (the failure printed as one line), 2 for a bad option or no
+   * subcommand (the usage printed).
+   *
+   * @param args the command line: {@code demo} and its options, or {@code --help}/{@code --version}
+   */
   public static void main(String[] args) {
     // Keep ZooKeeper's and Curator's logging to warnings unless asked otherwise.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {

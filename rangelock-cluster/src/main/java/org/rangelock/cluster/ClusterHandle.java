@@ -20,6 +20,10 @@ public interface ClusterHandle<M extends Enum<M>> extends RangeHandle<M> {
    * of the cluster: if this hold conflicts with an earlier one, its fence is strictly larger. Hand
    * it to the storage layer with every write so that it can refuse writes from a holder that lost
    * its token (see {@link FenceGate}). Holds in a mode that conflicts with nothing have fence 0.
+   *
+   * @return this hold's fence: the token's ZooKeeper creation zxid shifted left by 14 bits, plus
+   *     the hold's 1-based count among the holds granted under that token; 0 for a mode compatible
+   *     with every mode. It stays the same for the life of the handle, downgrades included
    */
   long fence();
 }

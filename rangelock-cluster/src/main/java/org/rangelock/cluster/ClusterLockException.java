@@ -6,6 +6,12 @@ package org.rangelock.cluster;
  * left nothing behind: its znode, if created, was deleted.
  */
 public final class ClusterLockException extends RuntimeException {
+  /**
+   * Creates the exception a {@link ClusterRangeLock} throws when ZooKeeper failed it for good.
+   *
+   * @param message what the lock was doing, naming the lock's path or the request's znode
+   * @param cause the ZooKeeper or Curator failure behind it
+   */
   public ClusterLockException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -205,6 +205,15 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /**
    * Starts a node's lock on {@code path} over {@code table}, for a started Curator client.
    *
+   * @param <M> the enum of modes
+   * @param client the node's Curator client, started (checked by {@link Builder#build()}); the lock
+   *     uses its session and never closes it
+   * @param path the persistent znode under which every node of this lock queues its token requests:
+   *     the same path on every node, a valid ZooKeeper path other than the root
+   * @param table the modes and their compatibility, the same on every node; it needs a strongest
+   *     mode (checked by {@link Builder#build()})
+   * @return a builder on which {@link Builder#node(String)} must be called before {@link
+   *     Builder#build()}
    * @throws NullPointerException if an argument is null
    */
   public static <M extends Enum<M>> Builder<M> builder(
@@ -215,27 +224,50 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         Objects.requireNonNull(table, "table"));
   }
 
-  /** The mode table. */
+  /**
+   * The mode table.
+   *
+   * @return the table given to {@link #builder}
+   */
   public ModeTable<M> table() {
     return table;
   }
 
-  /** The ZooKeeper path of the lock. */
+  /**
+   * The ZooKeeper path of the lock.
+   *
+   * @return the znode path given to {@link #builder}, under which the token requests queue
+   */
   public String path() {
     return path;
   }
 
-  /** This node's name. */
+  /**
+   * This node's name.
+   *
+   * @return the name given to {@link Builder#node(String)}, as reported to {@link TokenEvents}
+   */
   public String node() {
     return node;
   }
 
-  /** The node-local lock: its {@link RangeLock#snapshot()} shows this node's holds and waiters. */
+  /**
+   * The node-local lock: its {@link RangeLock#snapshot()} shows this node's holds and waiters.
+   *
+   * @return the {@link RangeLock} over the same table that every hold of this node takes under its
+   *     token, and that a revocation takes in the strongest mode; acquiring it directly bypasses
+   *     the cluster
+   */
   public RangeLock<M> localLock() {
     return local;
   }
 
-  /** How many tokens this node holds now (active, being revoked, or being replaced). */
+  /**
+   * How many tokens this node holds now (active, being revoked, or being replaced).
+   *
+   * @return the number of this node's tokens whose request znodes are granted and not yet given up
+   *     or lost, cached ones included; a snapshot that may change at once
+   */
   public int cachedTokens() {
     synchronized (monitor) {
       return tokens.size();
@@ -249,6 +281,11 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    * Acquires {@code range} in {@code mode} across the cluster, waiting as long as it takes. Not
    * interruptible: an interrupt is remembered and re-asserted on return.
    *
+   * @param range the bytes to hold
+   * @param mode the mode to hold them in, one of {@code table()}'s
+   * @return the hold, held until closed (or until the node's session expires)
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table (raw types only)
    * @throws IllegalStateException if this lock was closed, or the thread would wait for its own
    *     local hold
    * @throws ClusterLockException if ZooKeeper refused the request for good
@@ -276,6 +313,17 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   /**
    * Acquires {@code range} in {@code mode}, waiting until granted or interrupted; when this throws,
    * nothing is held and the request is gone from ZooKeeper.
+   *
+   * @param range the bytes to hold
+   * @param mode the mode to hold them in, one of {@code table()}'s
+   * @return the hold, held until closed (or until the node's session expires)
+   * @throws InterruptedException if the thread is interrupted on entry or while waiting; nothing is
+   *     held
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table (raw types only)
+   * @throws IllegalStateException if this lock was closed, or the thread would wait for its own
+   *     local hold
+   * @throws ClusterLockException if ZooKeeper refused the request for good
    */
   public ClusterHandle<M> acquireInterruptibly(Range range, M mode) throws InterruptedException {
     checkArgs(range, mode);
@@ -292,7 +340,14 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    * failed try still flags the conflicting tokens of other nodes, so that their holders give up
    * what they only cache and a later try can succeed.
    *
-   * @return the hold, or {@code null} (nothing left behind)
+   * @param range the bytes to hold
+   * @param mode the mode to hold them in, one of {@code table()}'s
+   * @return the hold, or {@code null} (nothing left behind) if it conflicts, or if the thread was
+   *     interrupted while asking ZooKeeper (the interrupt is re-asserted)
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table (raw types only)
+   * @throws IllegalStateException if this lock was closed
+   * @throws ClusterLockException if ZooKeeper refused the request for good
    */
   public ClusterHandle<M> tryAcquire(Range range, M mode) {
     checkArgs(range, mode);
@@ -308,8 +363,19 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    * Acquires {@code range} in {@code mode}, waiting at most {@code timeout} (ZooKeeper and the
    * local lock together).
    *
+   * @param range the bytes to hold
+   * @param mode the mode to hold them in, one of {@code table()}'s
+   * @param timeout how long to wait at most; zero is {@link #tryAcquire(Range, Enum)}, and a
+   *     timeout too long for a {@code long} of nanoseconds waits without limit
    * @return the hold, or {@code null} on timeout (nothing left behind)
-   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws InterruptedException if the thread is interrupted on entry or while waiting; nothing is
+   *     held
+   * @throws NullPointerException if {@code range}, {@code mode} or {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative, or {@code mode} is not of this
+   *     lock's table (raw types only)
+   * @throws IllegalStateException if this lock was closed, or the thread would wait for its own
+   *     local hold
+   * @throws ClusterLockException if ZooKeeper refused the request for good
    */
   public ClusterHandle<M> tryAcquire(Range range, M mode, Duration timeout)
       throws InterruptedException {
@@ -339,6 +405,15 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    * the hold on a worker thread of this node. Cancelling it (or completing it any other way) before
    * the grant withdraws the request from ZooKeeper and the local lock; a grant that races with the
    * cancellation is released by the lock itself.
+   *
+   * @param range the bytes to hold
+   * @param mode the mode to hold them in, one of {@code table()}'s
+   * @return a future that completes with the hold, or exceptionally with {@link
+   *     IllegalStateException} if the lock is closed meanwhile or {@link ClusterLockException} if
+   *     ZooKeeper refuses the request for good
+   * @throws NullPointerException if {@code range} or {@code mode} is null
+   * @throws IllegalArgumentException if {@code mode} is not of this lock's table (raw types only)
+   * @throws IllegalStateException if this lock was closed already
    */
   public CompletableFuture<ClusterHandle<M>> acquireAsync(Range range, M mode) {
     checkArgs(range, mode);
@@ -1473,6 +1548,13 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     /**
      * This node's name, unique among the nodes of the lock: letters, digits, {@code _}, {@code .}
      * and {@code -}, 1 to 64 of them (a host name fits). Required.
+     *
+     * @param name the node's name, matching {@code [A-Za-z0-9_.-]{1,64}}; it is part of every
+     *     request znode's name, so two nodes with one name would take each other's tokens for their
+     *     own
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} does not match, naming it
      */
     public Builder<M> node(String name) {
       Objects.requireNonNull(name, "node");
@@ -1484,13 +1566,27 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       return this;
     }
 
-    /** The revocation callback (default: keep nothing, do nothing). */
+    /**
+     * The revocation callback (default: keep nothing, do nothing).
+     *
+     * @param callback called on a worker thread of the node before each of its tokens is given up
+     *     or after it was lost; see {@link RevocationCallback#revoke}
+     * @return this builder
+     * @throws NullPointerException if {@code callback} is null
+     */
     public Builder<M> onRevoke(RevocationCallback<M> callback) {
       this.callback = Objects.requireNonNull(callback, "callback");
       return this;
     }
 
-    /** An observer of this node's tokens (default: none). */
+    /**
+     * An observer of this node's tokens (default: none).
+     *
+     * @param events told of every request, grant, withdrawal, downgrade, release and loss of this
+     *     node's tokens, on the thread that caused it
+     * @return this builder
+     * @throws NullPointerException if {@code events} is null
+     */
     public Builder<M> events(TokenEvents<M> events) {
       this.events = Objects.requireNonNull(events, "events");
       return this;
@@ -1502,6 +1598,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
      * granule is what Lustre does when it grows extent locks: fewer token requests for a node that
      * walks through its own region, at the price of conflicts with other nodes within a granule.
      *
+     * @param bytes the granule in bytes (range units), at least 1; a request's start is rounded
+     *     down and its end up to a multiple of it
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public Builder<M> tokenGranule(long bytes) {
@@ -1512,7 +1611,16 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
       return this;
     }
 
-    /** How long a token stays cached without a local hold (default 30 s). */
+    /**
+     * How long a token stays cached without a local hold (default 30 s).
+     *
+     * @param idle the time after the last local hold on a token closes before the token is given up
+     *     with reason {@code IDLE}, positive; it is checked every quarter of it (at least every 20
+     *     ms), so a token may stay up to that much longer
+     * @return this builder
+     * @throws NullPointerException if {@code idle} is null
+     * @throws IllegalArgumentException if {@code idle} is zero or negative
+     */
     public Builder<M> idleTimeout(Duration idle) {
       Objects.requireNonNull(idle, "idleTimeout");
       if (idle.isNegative() || idle.isZero()) {
@@ -1526,6 +1634,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
      * Checks everything and joins: no ZooKeeper operation happens before the first acquire that
      * needs a token.
      *
+     * @return this node's lock, open; close it to leave the cluster
      * @throws IllegalStateException if the client is not started (or closed), or no node name
      * @throws IllegalArgumentException if the path is not a valid ZooKeeper path (or is the root),
      *     or the table has no strongest mode (one to which every other mode is weaker)

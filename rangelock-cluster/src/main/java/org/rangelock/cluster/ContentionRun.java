@@ -46,8 +46,18 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
    *
    * @param connect ZooKeeper connect string
    * @param path the lock's znode path
+   * @param table the modes the workers pick from at random, uniformly; it needs a strongest mode
+   * @param nodes how many nodes to start, each with its own Curator client and ZooKeeper session
+   *     (named {@code node0}, {@code node1}, ...)
+   * @param threadsPerNode how many worker threads each node runs in {@link #run}
    * @param pages the file's size in 4 KiB pages; ranges are 1 to 4 pages
+   * @param sessionTimeout each client's ZooKeeper session timeout, whole milliseconds (the server
+   *     clamps it to its own minimum and maximum); a session expires this long after its client
+   *     last reached the ensemble
    * @param out where grants, revocations and fences are printed as they happen, or null
+   * @throws InterruptedException if interrupted while a client waits for its connection; the
+   *     clients started so far are not closed
+   * @throws IllegalStateException if a client does not connect within 30 s
    */
   public ContentionRun(
       String connect,
@@ -133,42 +143,80 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
     return null;
   }
 
-  /** The history so far. */
+  /**
+   * The history so far.
+   *
+   * @return the live history every node's grants, releases and token events go to
+   */
   public LockHistory<M> history() {
     return history;
   }
 
-  /** The fence gate all holds write through. */
+  /**
+   * The fence gate all holds write through.
+   *
+   * @return the one gate every hold of every node passes its range, mode and fence to
+   */
   public FenceGate<M> gate() {
     return gate;
   }
 
-  /** The nodes' Curator clients, in node order. */
+  /**
+   * The nodes' Curator clients, in node order.
+   *
+   * @return the live list of clients, for a test to expire a session or close a connection
+   */
   public List<CuratorFramework> clients() {
     return clients;
   }
 
-  /** The nodes' locks, in node order. */
+  /**
+   * The nodes' locks, in node order.
+   *
+   * @return the live list of each node's {@link ClusterRangeLock}
+   */
   public List<ClusterRangeLock<M>> locks() {
     return locks;
   }
 
-  /** ZooKeeper operations of all nodes so far. */
+  /**
+   * ZooKeeper operations of all nodes so far.
+   *
+   * @return the sum of each client's {@link ZooKeeperOperationCount#operations()}
+   */
   public long zooKeeperOperations() {
     return counters.stream().mapToLong(ZooKeeperOperationCount::operations).sum();
   }
 
-  /** Timed acquires that gave up (2 s each) so far. */
+  /**
+   * Timed acquires that gave up (2 s each) so far.
+   *
+   * @return how many worker acquires returned {@code null} after waiting 2 s
+   */
   public long timeouts() {
     return timeouts.get();
   }
 
-  /** Writes refused by the fence gate from holds whose token was lost. */
+  /**
+   * Writes refused by the fence gate from holds whose token was lost.
+   *
+   * @return how many refused writes came from a handle that reported {@code isHeld() == false}, as
+   *     fencing intends (a refusal of a handle still held counts as a violation instead)
+   */
   public long refusedLateWrites() {
     return refusedLate.get();
   }
 
-  /** Runs the workload for {@code duration}; returns when every worker stopped. */
+  /**
+   * Runs the workload for {@code duration}; returns when every worker stopped.
+   *
+   * @param duration how long the workers start new acquires; a hold taken just before the end
+   *     finishes after it, and a timed acquire may wait up to 2 s more
+   * @param seed the seed of every worker's ranges, modes and pauses (each worker derives its own);
+   *     the interleaving, hence the history, still varies from run to run
+   * @throws InterruptedException if interrupted while waiting for the workers; they keep running
+   *     until {@code duration} passes
+   */
   public void run(Duration duration, long seed) throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     List<Thread> workers = new ArrayList<>();
@@ -222,7 +270,12 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
     }
   }
 
-  /** Violations: those of the history check, and those seen while running. */
+  /**
+   * Violations: those of the history check, and those seen while running.
+   *
+   * @return every violation in words (a revocation callback that ran without the local lock, a
+   *     holder the fence gate refused, then {@link LockHistory#check}'s); empty if none
+   */
   public List<String> violations() {
     List<String> v = new ArrayList<>(violations);
     v.addAll(history.check(table));

@@ -31,6 +31,13 @@ public final class FenceGate<M extends Enum<M>> {
 
   private record Entry<M>(Range range, M mode, long fence) {}
 
+  /**
+   * An empty gate: it admits anything until a first effect is recorded.
+   *
+   * @param table the table whose {@link ModeTable#compatible compatible} relation decides which
+   *     admitted effects can refuse a later one: the lock's table
+   * @throws NullPointerException if {@code table} is null
+   */
   public FenceGate(ModeTable<M> table) {
     this.table = Objects.requireNonNull(table, "table");
   }
@@ -39,7 +46,11 @@ public final class FenceGate<M extends Enum<M>> {
    * Admits an effect on {@code range} made under a hold in {@code mode} with {@code fence}, or
    * refuses it.
    *
+   * @param range the bytes the effect touches
+   * @param mode the mode of the hold the effect was made under
+   * @param fence the hold's {@link ClusterHandle#fence() fence}
    * @return true if admitted (and recorded), false if refused (nothing recorded)
+   * @throws NullPointerException if {@code range} or {@code mode} is null
    */
   public synchronized boolean admit(Range range, M mode, long fence) {
     Objects.requireNonNull(range, "range");
@@ -55,7 +66,11 @@ public final class FenceGate<M extends Enum<M>> {
     return true;
   }
 
-  /** How many effects were refused so far. */
+  /**
+   * How many effects were refused so far.
+   *
+   * @return the number of {@link #admit} calls that returned false
+   */
   public synchronized long refused() {
     return refused;
   }

@@ -96,7 +96,16 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
     }
   }
 
-  /** Records a grant; call it after the acquire returned. @return the hold's id for release */
+  /**
+   * Records a grant; call it after the acquire returned.
+   *
+   * @param node the name of the node that holds it
+   * @param range the hold's range
+   * @param mode the hold's mode
+   * @param fence the hold's {@link ClusterHandle#fence() fence}
+   * @return the hold's id for {@link #released(long, boolean)}: 0, 1, 2, ... in recording order
+   * @throws NullPointerException if {@code node}, {@code range} or {@code mode} is null
+   */
   public synchronized long granted(String node, Range range, M mode, long fence) {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(range, "range");
@@ -107,8 +116,10 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   }
 
   /**
-   * Records a release; call it before closing the handle.
+   * Records a release; call it before closing the handle. An unknown id or a second release of one
+   * hold is not thrown: it is recorded as a bookkeeping violation for {@link #check}.
    *
+   * @param id the id {@link #granted(String, Range, Enum, long)} returned for the hold
    * @param stillHeld the handle's {@code isHeld()} just before: false if its token was lost
    */
   public synchronized void released(long id, boolean stillHeld) {
@@ -164,32 +175,57 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
     downgrades++;
   }
 
-  /** Tokens downgraded by a revocation callback so far. */
+  /**
+   * Tokens downgraded by a revocation callback so far.
+   *
+   * @return how many {@link #downgraded} events were recorded
+   */
   public synchronized long downgrades() {
     return downgrades;
   }
 
-  /** Tokens lost with an expired session so far. */
+  /**
+   * Tokens lost with an expired session so far.
+   *
+   * @return how many {@link #lost} events were recorded
+   */
   public synchronized long lostTokens() {
     return lostTokens;
   }
 
-  /** Holds recorded so far. */
+  /**
+   * Holds recorded so far.
+   *
+   * @return how many grants were recorded, released or not
+   */
   public synchronized int holdCount() {
     return holds.size();
   }
 
-  /** Token requests granted so far. */
+  /**
+   * Token requests granted so far.
+   *
+   * @return how many distinct queued tokens had a grant recorded
+   */
   public synchronized long tokenGrants() {
     return tokens.values().stream().filter(t -> t.granted >= 0).count();
   }
 
-  /** Tokens given up after a callback (revoked, idle or closing) so far. */
+  /**
+   * Tokens given up after a callback (revoked, idle or closing) so far.
+   *
+   * @return how many {@link #released(String, long, Revocation.Reason)} events had a reason (not
+   *     replacements)
+   */
   public synchronized long revocations() {
     return revocations;
   }
 
-  /** Holds released with a lost token so far. */
+  /**
+   * Holds released with a lost token so far.
+   *
+   * @return how many recorded releases said the handle was no longer held
+   */
   public synchronized long lostHolds() {
     return holds.stream().filter(h -> h.lost).count();
   }
@@ -197,7 +233,9 @@ public final class LockHistory<M extends Enum<M>> implements TokenEvents<M> {
   /**
    * Checks the whole history.
    *
+   * @param table the lock's table, which decides which pairs of holds and tokens conflict
    * @return the violations found, in words; empty if none
+   * @throws NullPointerException if {@code table} is null
    */
   public synchronized List<String> check(ModeTable<M> table) {
     Objects.requireNonNull(table, "table");

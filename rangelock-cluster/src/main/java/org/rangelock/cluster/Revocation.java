@@ -35,6 +35,15 @@ public record Revocation<M extends Enum<M>>(Range range, M mode, Reason reason, 
     LOST
   }
 
+  /**
+   * Checks the components; the lock creates these, a test may too.
+   *
+   * @param range the token's range
+   * @param mode the token's mode: after a kept downgrade that could not be granted, the kept mode
+   * @param reason why the token goes
+   * @param fence the token's fence base: its ZooKeeper creation zxid shifted left by 14 bits
+   * @throws NullPointerException if {@code range}, {@code mode} or {@code reason} is null
+   */
   public Revocation {
     Objects.requireNonNull(range, "range");
     Objects.requireNonNull(mode, "mode");

@@ -23,11 +23,18 @@ public interface RevocationCallback<M extends Enum<M>> {
    * {@link Revocation#mode()} equal to the mode it kept (its return value ignored), so that nothing
    * it kept cached outlives the token.
    *
+   * @param revocation the token's range, its current mode, why it goes and its fence base
    * @return the weaker mode to keep, or {@code null}
    */
   M revoke(Revocation<M> revocation);
 
-  /** A callback that keeps nothing and does nothing: for users that cache nothing. */
+  /**
+   * A callback that keeps nothing and does nothing: for users that cache nothing. It is the
+   * builder's default.
+   *
+   * @param <M> the mode enum of the lock
+   * @return a callback that returns {@code null} for every revocation
+   */
   static <M extends Enum<M>> RevocationCallback<M> none() {
     return r -> null;
   }

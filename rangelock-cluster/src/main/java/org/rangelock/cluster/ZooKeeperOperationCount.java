@@ -19,7 +19,13 @@ public final class ZooKeeperOperationCount implements TracerDriver {
     this.next = next;
   }
 
-  /** Installs a counter on {@code client}, keeping the previous driver as a delegate. */
+  /**
+   * Installs a counter on {@code client}, keeping the previous driver as a delegate. Operations
+   * before the call are not counted.
+   *
+   * @param client the Curator client to count; its tracer driver is replaced by the counter
+   * @return the counter, starting at 0
+   */
   public static ZooKeeperOperationCount install(CuratorFramework client) {
     ZooKeeperOperationCount c =
         new ZooKeeperOperationCount(client.getZookeeperClient().getTracerDriver());
@@ -27,7 +33,12 @@ public final class ZooKeeperOperationCount implements TracerDriver {
     return c;
   }
 
-  /** Operations counted so far. */
+  /**
+   * Operations counted so far.
+   *
+   * @return the number of foreground and background ZooKeeper operations the client completed since
+   *     {@link #install}
+   */
   public long operations() {
     return operations.get();
   }

@@ -178,6 +178,8 @@ public final class MappedFile implements AutoCloseable {
   /**
    * Opens {@code path} for reading and writing, creating it (empty) if absent.
    *
+   * @param path the file to open; its parent directory must exist
+   * @return the open file, its size the file's current length
    * @throws NullPointerException if {@code path} is null
    * @throws UnsupportedOperationException if {@code path} is not on the default file system
    * @throws IOException if the file cannot be opened or created
@@ -195,12 +197,21 @@ public final class MappedFile implements AutoCloseable {
     return new MappedFile(path, chunkShift);
   }
 
-  /** The path this file was opened with. */
+  /**
+   * The path this file was opened with.
+   *
+   * @return the {@code path} given to {@link #open}, as given (not made absolute)
+   */
   public Path path() {
     return path;
   }
 
-  /** The current size in bytes. */
+  /**
+   * The current size in bytes. It can change as soon as it is read: a later access finds out for
+   * itself, checking the size while it holds its range.
+   *
+   * @return the file's length in bytes, at least 0
+   */
   public long size() {
     return size;
   }
@@ -212,12 +223,18 @@ public final class MappedFile implements AutoCloseable {
    * Reads {@code length} bytes at {@code position} through the mapping into {@code dst[offset ..
    * offset + length)}, holding {@code FAULT} on them.
    *
+   * @param position the file offset of the first byte to read, at least 0
+   * @param dst the array to copy the bytes into
+   * @param offset the index in {@code dst} of the first byte copied
+   * @param length how many bytes to read, at least 0 (0 reads nothing and takes no lock)
    * @throws EOFException naming position, length and size if {@code position + length} passes the
    *     end of the file; {@code dst} is unchanged
-   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position + length}
+   *     overflows
    * @throws IndexOutOfBoundsException if {@code offset}/{@code length} are out of {@code dst}'s
    *     bounds
    * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the bytes fails
    */
   public void readFully(long position, byte[] dst, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, dst.length);
@@ -235,8 +252,15 @@ public final class MappedFile implements AutoCloseable {
    * Reads {@code dst.remaining()} bytes at {@code position} through the mapping into {@code dst},
    * advancing its position, holding {@code FAULT} on them.
    *
+   * @param position the file offset of the first byte to read, at least 0
+   * @param dst the buffer to fill, from its position to its limit; nothing happens if it has no
+   *     bytes remaining
    * @throws EOFException naming position, length and size if the bytes pass the end of the file;
    *     {@code dst} is unchanged
+   * @throws IllegalArgumentException if {@code position} is negative, {@code dst} is read-only, or
+   *     {@code position + dst.remaining()} overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the bytes fails
    */
   public void read(long position, ByteBuffer dst) throws IOException {
     checkPosition(position);
@@ -269,6 +293,12 @@ public final class MappedFile implements AutoCloseable {
    * {@code FAULT} on the bytes written, extending the file first if they pass its end (the gap, if
    * any, reads as zeros).
    *
+   * @param position the file offset of the first byte to write, at least 0
+   * @param src the array holding the bytes to write
+   * @param offset the index in {@code src} of the first byte written
+   * @param length how many bytes to write, at least 0 (0 writes nothing and does not extend)
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails (a full file system, for one)
    * @throws IllegalArgumentException if {@code position} is negative or {@code position + length}
    *     overflows
    * @throws IndexOutOfBoundsException if {@code offset}/{@code length} are out of {@code src}'s
@@ -289,7 +319,16 @@ public final class MappedFile implements AutoCloseable {
 
   /**
    * Writes {@code src.remaining()} bytes at {@code position} through the mapping, advancing {@code
-   * src}'s position, holding {@code FAULT} on them and extending the file as needed.
+   * src}'s position, holding {@code FAULT} on them and extending the file as needed (the gap, if
+   * any, reads as zeros).
+   *
+   * @param position the file offset of the first byte to write, at least 0
+   * @param src the bytes to write, from its position to its limit; nothing happens if it has no
+   *     bytes remaining
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position +
+   *     src.remaining()} overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails (a full file system, for one)
    */
   public void write(long position, ByteBuffer src) throws IOException {
     checkPosition(position);
@@ -314,7 +353,16 @@ public final class MappedFile implements AutoCloseable {
     }
   }
 
-  /** Reads the byte at {@code position} through the mapping. */
+  /**
+   * Reads the byte at {@code position} through the mapping, holding {@code FAULT} on it.
+   *
+   * @param position the file offset of the byte, at least 0
+   * @return the byte at {@code position}
+   * @throws EOFException if {@code position} is at or past the end of the file
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the byte fails
+   */
   public byte getByte(long position) throws IOException {
     checkPosition(position);
     try (RangeHandle<MappingMode> h = hold(position, 1, MappingMode.FAULT)) {
@@ -323,27 +371,80 @@ public final class MappedFile implements AutoCloseable {
     }
   }
 
-  /** Reads the big-endian {@code int} at {@code position} through the mapping. */
+  /**
+   * Reads the big-endian {@code int} at {@code position} through the mapping, holding {@code FAULT}
+   * on its 4 bytes. No alignment is needed; it may span two mappings.
+   *
+   * @param position the file offset of the value's first (most significant) byte, at least 0
+   * @return the 4 bytes at {@code position} as a big-endian {@code int}
+   * @throws EOFException if {@code position + 4} passes the end of the file
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position + 4}
+   *     overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the bytes fails
+   */
   public int getInt(long position) throws IOException {
     return (int) getBigEndian(position, Integer.BYTES);
   }
 
-  /** Reads the big-endian {@code long} at {@code position} through the mapping. */
+  /**
+   * Reads the big-endian {@code long} at {@code position} through the mapping, holding {@code
+   * FAULT} on its 8 bytes. No alignment is needed; it may span two mappings.
+   *
+   * @param position the file offset of the value's first (most significant) byte, at least 0
+   * @return the 8 bytes at {@code position} as a big-endian {@code long}
+   * @throws EOFException if {@code position + 8} passes the end of the file
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position + 8}
+   *     overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the bytes fails
+   */
   public long getLong(long position) throws IOException {
     return getBigEndian(position, Long.BYTES);
   }
 
-  /** Writes {@code value} at {@code position} through the mapping, extending the file as needed. */
+  /**
+   * Writes {@code value} at {@code position} through the mapping, holding {@code FAULT} on it and
+   * extending the file to {@code position + 1} if shorter.
+   *
+   * @param position the file offset to write, at least 0
+   * @param value the byte to store
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails
+   */
   public void putByte(long position, byte value) throws IOException {
     putBigEndian(position, value, 1);
   }
 
-  /** Writes the big-endian {@code value} at {@code position}, extending the file as needed. */
+  /**
+   * Writes the big-endian {@code value} at {@code position} through the mapping, holding {@code
+   * FAULT} on its 4 bytes and extending the file to {@code position + 4} if shorter. No alignment
+   * is needed.
+   *
+   * @param position the file offset of the value's first (most significant) byte, at least 0
+   * @param value the {@code int} to store
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position + 4}
+   *     overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails
+   */
   public void putInt(long position, int value) throws IOException {
     putBigEndian(position, value, Integer.BYTES);
   }
 
-  /** Writes the big-endian {@code value} at {@code position}, extending the file as needed. */
+  /**
+   * Writes the big-endian {@code value} at {@code position} through the mapping, holding {@code
+   * FAULT} on its 8 bytes and extending the file to {@code position + 8} if shorter. No alignment
+   * is needed.
+   *
+   * @param position the file offset of the value's first (most significant) byte, at least 0
+   * @param value the {@code long} to store
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position + 8}
+   *     overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails
+   */
   public void putLong(long position, long value) throws IOException {
     putBigEndian(position, value, Long.BYTES);
   }
@@ -422,10 +523,18 @@ public final class MappedFile implements AutoCloseable {
    * {@linkplain MappedView#close() closed}: its accessors take no lock and cannot fault, and no
    * truncate, punch or direct IO can touch the range meanwhile. Use it in try-with-resources.
    *
+   * @param position the file offset of the view's first byte (its index 0), at least 0
+   * @param length the view's size in bytes, at least 1
    * @param extend whether to extend the file to cover the view (for writing); if false and the
    *     range passes the end, {@link EOFException}
+   * @return an open view holding {@code FAULT} on {@code [position, position + length)}; the caller
+   *     must close it
+   * @throws EOFException if {@code extend} is false and {@code position + length} passes the end of
+   *     the file; nothing is held
    * @throws IllegalArgumentException if {@code position} is negative or {@code length} is not
    *     positive
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending or mapping the file fails; nothing is held
    */
   public MappedView view(long position, int length, boolean extend) throws IOException {
     checkPosition(position);
@@ -456,7 +565,19 @@ public final class MappedFile implements AutoCloseable {
     }
   }
 
-  /** A view of existing bytes: {@code view(position, length, false)}. */
+  /**
+   * A view of existing bytes: {@code view(position, length, false)}.
+   *
+   * @param position the file offset of the view's first byte (its index 0), at least 0
+   * @param length the view's size in bytes, at least 1
+   * @return an open view holding {@code FAULT} on {@code [position, position + length)}; the caller
+   *     must close it
+   * @throws EOFException if {@code position + length} passes the end of the file; nothing is held
+   * @throws IllegalArgumentException if {@code position} is negative or {@code length} is not
+   *     positive
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the bytes fails; nothing is held
+   */
   public MappedView view(long position, int length) throws IOException {
     return view(position, length, false);
   }
@@ -468,7 +589,14 @@ public final class MappedFile implements AutoCloseable {
    * Reads {@code dst.remaining()} bytes at {@code position} with {@code pread} (the page cache, not
    * the mapping), holding {@code READ} on them.
    *
+   * @param position the file offset of the first byte to read, at least 0
+   * @param dst the buffer to fill, from its position to its limit (its position advances); nothing
+   *     happens if it has no bytes remaining
    * @throws EOFException naming position, length and size if they pass the end of the file
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position +
+   *     dst.remaining()} overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if the read fails
    */
   public void readBuffered(long position, ByteBuffer dst) throws IOException {
     checkPosition(position);
@@ -491,7 +619,15 @@ public final class MappedFile implements AutoCloseable {
 
   /**
    * Writes {@code src.remaining()} bytes at {@code position} with {@code pwrite}, holding {@code
-   * WRITE} on them, extending the file as needed.
+   * WRITE} on them, extending the file as needed (the gap, if any, reads as zeros).
+   *
+   * @param position the file offset of the first byte to write, at least 0
+   * @param src the bytes to write, from its position to its limit (its position advances); nothing
+   *     happens if it has no bytes remaining
+   * @throws IllegalArgumentException if {@code position} is negative or {@code position +
+   *     src.remaining()} overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending the file or the write fails (a full file system, for one)
    */
   public void writeBuffered(long position, ByteBuffer src) throws IOException {
     checkPosition(position);
@@ -515,6 +651,10 @@ public final class MappedFile implements AutoCloseable {
   /**
    * The alignment direct IO needs here: the file store's block size. Positions, lengths and buffer
    * addresses of {@link #readDirect} and {@link #writeDirect} must be multiples of it.
+   *
+   * @return the block size in bytes of the file store holding the file, as the JDK reports it
+   *     (typically 4096)
+   * @throws IOException if the file store cannot be queried (the file was deleted, for one)
    */
   public int directAlignment() throws IOException {
     return (int) Files.getFileStore(path).getBlockSize();
@@ -522,13 +662,29 @@ public final class MappedFile implements AutoCloseable {
 
   /**
    * A direct buffer of {@code capacity} bytes whose address is {@link #directAlignment} aligned.
+   *
+   * @param capacity the buffer's capacity and limit in bytes, at least 0; a multiple of {@link
+   *     #directAlignment} to be usable whole by direct IO
+   * @return a new direct buffer, position 0, limit and capacity {@code capacity}, its first byte on
+   *     an alignment boundary
+   * @throws IllegalArgumentException if {@code capacity} is negative
+   * @throws IOException if the file store cannot be queried for its block size
    */
   public ByteBuffer allocateDirectBuffer(int capacity) throws IOException {
     int a = directAlignment();
     return ByteBuffer.allocateDirect(capacity + a - 1).alignedSlice(a).limit(capacity);
   }
 
-  /** Whether the file system accepts {@code O_DIRECT} for this file (opens it once to find out). */
+  /**
+   * Whether the file system accepts {@code O_DIRECT} for this file (opens it once to find out; the
+   * answer, and the direct channel, are kept).
+   *
+   * @return true if {@link #readDirect} and {@link #writeDirect} can run; false if the file system
+   *     refuses {@code O_DIRECT} (tmpfs, for one)
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if, once {@code O_DIRECT} is refused, the file store cannot be queried for
+   *     the refusal's message
+   */
   public boolean supportsDirectIo() throws IOException {
     resize.lock();
     try {
@@ -545,6 +701,15 @@ public final class MappedFile implements AutoCloseable {
    * holding {@code DIRECT} on the range. Reads {@code dst.remaining()} bytes, fewer only at the end
    * of the file; returns the count ({@code -1} if {@code position} is at or past the end).
    *
+   * @param position the file offset to read from, at least 0 and a multiple of {@link
+   *     #directAlignment()}
+   * @param dst a direct buffer (see {@link #allocateDirectBuffer}) whose position is aligned and
+   *     whose remaining bytes, at least one, are a multiple of the alignment; its position advances
+   *     by the count read
+   * @return the number of bytes read, short only at the end of the file, or {@code -1} if {@code
+   *     position} is at or past the end
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if the read fails
    * @throws IllegalArgumentException if {@code dst} is not direct, or position, remaining or the
    *     buffer address are not {@link #directAlignment()} aligned (naming them)
    * @throws UnsupportedOperationException if the file system refuses {@code O_DIRECT}
@@ -578,8 +743,15 @@ public final class MappedFile implements AutoCloseable {
    * range, extending the file as needed. When it returns, mapped and buffered reads of the range
    * return the new bytes.
    *
-   * @throws IllegalArgumentException if {@code src} is not direct or not aligned (naming the
-   *     values)
+   * @param position the file offset to write at, at least 0 and a multiple of {@link
+   *     #directAlignment()}
+   * @param src a direct buffer (see {@link #allocateDirectBuffer}) whose position is aligned and
+   *     whose remaining bytes, at least one, are a multiple of the alignment; all of them are
+   *     written and its position advances to its limit
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if extending the file or the write fails
+   * @throws IllegalArgumentException if {@code position} is negative, or {@code src} is not direct,
+   *     empty or not aligned (naming the values)
    * @throws UnsupportedOperationException if the file system refuses {@code O_DIRECT}
    */
   public void writeDirect(long position, ByteBuffer src) throws IOException {
@@ -657,6 +829,16 @@ public final class MappedFile implements AutoCloseable {
    * storage and waits for it ({@code msync(MS_SYNC)} of the mapped range, which on Linux syncs that
    * range of the file, page-cache writes through the channel included), holding {@code WRITEBACK}:
    * it runs alongside every access and excludes only the page killers.
+   *
+   * @param position the file offset of the first byte to write back, at least 0
+   * @param length how many bytes from {@code position} to write back, at least 1; the part past the
+   *     end of the file is ignored
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if mapping the range fails
+   * @throws java.io.UncheckedIOException if {@code msync} reports an error (as {@link
+   *     MappedByteBuffer#force(int, int)} does)
    */
   public void force(long position, long length) throws IOException {
     checkPosition(position);
@@ -678,6 +860,9 @@ public final class MappedFile implements AutoCloseable {
   /**
    * Writes all dirty data and metadata of the file to storage ({@code fsync}), holding {@code
    * WRITEBACK} on the whole file.
+   *
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fsync} fails
    */
   public void force() throws IOException {
     try (RangeHandle<MappingMode> h = lock.acquire(Range.all(), MappingMode.WRITEBACK)) {
@@ -694,7 +879,10 @@ public final class MappedFile implements AutoCloseable {
    * adds zeros. Holds {@code INVALIDATE} from {@code newSize} to the end of the address space, so
    * it waits for every access to bytes it removes, and those that follow find the new end.
    *
+   * @param newSize the size in bytes the file has after the call, in {@code [0, Long.MAX_VALUE)}
    * @throws IllegalArgumentException if {@code newSize} is negative or {@code Long.MAX_VALUE}
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if changing the file's length fails; the size is unchanged
    */
   public void truncate(long newSize) throws IOException {
     if (newSize < 0 || newSize == Long.MAX_VALUE) {
@@ -718,8 +906,15 @@ public final class MappedFile implements AutoCloseable {
    * zeros through every path; the size does not change ({@code fallocate(PUNCH_HOLE|KEEP_SIZE)}).
    * Holds {@code INVALIDATE} on the range. JDK 22+ on Linux.
    *
+   * @param position the file offset of the first byte to deallocate, at least 0
+   * @param length how many bytes to deallocate, at least 1; the part past the end of the file is
+   *     ignored. The file system frees only whole blocks and zeroes the partial ones at the edges
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
    * @throws UnsupportedOperationException naming the JDK or platform needed, or if the file system
    *     cannot punch holes; nothing was changed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fallocate} fails, naming its error
    */
   public void punchHole(long position, long length) throws IOException {
     killRange("punchHole", position, length, FileSpace.PUNCH_HOLE | FileSpace.KEEP_SIZE);
@@ -729,6 +924,15 @@ public final class MappedFile implements AutoCloseable {
    * Zeroes {@code [position, position + length)} clamped to the size, keeping it allocated ({@code
    * fallocate(ZERO_RANGE|KEEP_SIZE)}); the size does not change. Holds {@code INVALIDATE} on the
    * range. JDK 22+ on Linux.
+   *
+   * @param position the file offset of the first byte to zero, at least 0
+   * @param length how many bytes to zero, at least 1; the part past the end of the file is ignored
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
+   * @throws UnsupportedOperationException naming the JDK or platform needed, or if the file system
+   *     cannot zero ranges; nothing was changed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fallocate} fails, naming its error
    */
   public void zeroRange(long position, long length) throws IOException {
     killRange("zeroRange", position, length, FileSpace.ZERO_RANGE | FileSpace.KEEP_SIZE);
@@ -751,6 +955,18 @@ public final class MappedFile implements AutoCloseable {
    * shrinks by {@code length} ({@code fallocate(COLLAPSE_RANGE)}; the file system wants both
    * multiples of its block size and the range to end before the end of the file). Holds {@code
    * INVALIDATE} from {@code position} on. JDK 22+ on Linux.
+   *
+   * @param position the file offset of the first byte removed, at least 0, a multiple of the file
+   *     system's block size
+   * @param length how many bytes to remove, at least 1, a multiple of the block size; {@code
+   *     position + length} must be before the end of the file
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
+   * @throws UnsupportedOperationException naming the JDK or platform needed, or if the file system
+   *     cannot collapse ranges; nothing was changed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fallocate} fails (an unaligned or too long range gives {@code
+   *     EINVAL}), naming its error; the size is unchanged
    */
   public void collapseRange(long position, long length) throws IOException {
     shiftRange("collapseRange", position, length, FileSpace.COLLAPSE_RANGE, -length);
@@ -760,6 +976,17 @@ public final class MappedFile implements AutoCloseable {
    * Inserts {@code length} zero bytes at {@code position}; the bytes after it move up and the size
    * grows by {@code length} ({@code fallocate(INSERT_RANGE)}; block-aligned, {@code position}
    * before the end). Holds {@code INVALIDATE} from {@code position} on. JDK 22+ on Linux.
+   *
+   * @param position the file offset where the zeros go, at least 0, a multiple of the file system's
+   *     block size and before the end of the file
+   * @param length how many zero bytes to insert, at least 1, a multiple of the block size
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
+   * @throws UnsupportedOperationException naming the JDK or platform needed, or if the file system
+   *     cannot insert ranges; nothing was changed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fallocate} fails (an unaligned range or one at or past the end
+   *     gives {@code EINVAL}), naming its error; the size is unchanged
    */
   public void insertRange(long position, long length) throws IOException {
     shiftRange("insertRange", position, length, FileSpace.INSERT_RANGE, length);
@@ -786,6 +1013,18 @@ public final class MappedFile implements AutoCloseable {
    * {@code KEEP_SIZE}): later writes there cannot fail for lack of space. Unless {@code keepSize},
    * the size grows to {@code position + length} if smaller. The data does not change; holds {@code
    * WRITE} on the range (it changes the block map, as a write does). JDK 22+ on Linux.
+   *
+   * @param position the file offset of the first byte to allocate, at least 0
+   * @param length how many bytes to allocate, at least 1
+   * @param keepSize true to leave the size as it is (storage past the end is allocated but not part
+   *     of the file's content), false to grow it to {@code position + length} if smaller
+   * @throws IllegalArgumentException if {@code position} is negative, {@code length} is not
+   *     positive or {@code position + length} overflows
+   * @throws UnsupportedOperationException naming the JDK or platform needed, or if the file system
+   *     cannot preallocate; nothing was changed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fallocate} fails ({@code ENOSPC} when the space is not there),
+   *     naming its error; the size is unchanged
    */
   public void allocate(long position, long length, boolean keepSize) throws IOException {
     Range r = Range.ofLength(position, length);
@@ -808,6 +1047,11 @@ public final class MappedFile implements AutoCloseable {
    * The bytes the file system has allocated to the file ({@code st_blocks * 512} from {@code
    * fstat}): less than the size for a sparse file, and it drops after {@link #punchHole}. Holds
    * {@code WRITEBACK} on the whole file. JDK 22+ on Linux.
+   *
+   * @return the allocated bytes, a multiple of 512, at least 0
+   * @throws UnsupportedOperationException naming the JDK or platform needed
+   * @throws ClosedChannelException if the file is closed
+   * @throws IOException if {@code fstat} fails, naming its error
    */
   public long allocatedBytes() throws IOException {
     FileSpace fs = space("allocatedBytes");
@@ -823,6 +1067,10 @@ public final class MappedFile implements AutoCloseable {
    * Whether {@link #punchHole}, {@link #zeroRange}, {@link #collapseRange}, {@link #insertRange},
    * {@link #allocate} and {@link #allocatedBytes} can run on this JDK and platform (the file system
    * may still refuse an operation).
+   *
+   * @return true on JDK 22 or later on Linux x86_64 or aarch64 once {@code fallocate} and {@code
+   *     fstat} were linked from the C library; false otherwise, and those operations throw {@link
+   *     UnsupportedOperationException} naming what is missing
    */
   public static boolean supportsFileSpaceOperations() {
     return FileSpace.available();
@@ -851,6 +1099,10 @@ public final class MappedFile implements AutoCloseable {
    * Waits for every operation and open view to finish (holding {@code INVALIDATE} on everything),
    * then closes the file. Later operations throw {@link ClosedChannelException}; closing again does
    * nothing. The mappings are unmapped by the garbage collector once unreachable.
+   *
+   * @throws IllegalStateException if the calling thread holds an open {@link MappedView} of this
+   *     file (closing would wait for it forever)
+   * @throws IOException if closing a descriptor fails; the file counts as closed all the same
    */
   @Override
   public void close() throws IOException {

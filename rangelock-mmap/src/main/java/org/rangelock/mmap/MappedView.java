@@ -46,23 +46,47 @@ public final class MappedView implements AutoCloseable {
     this.pieceSize = pieceSize;
   }
 
-  /** The file offset of the view's first byte. */
+  /**
+   * The file offset of the view's first byte.
+   *
+   * @return the {@code position} the view was opened at; index 0 of the view is this byte
+   */
   public long position() {
     return position;
   }
 
-  /** The number of bytes in the view. */
+  /**
+   * The number of bytes in the view.
+   *
+   * @return the {@code length} the view was opened with, at least 1; valid indexes are {@code [0,
+   *     length())}
+   */
   public int length() {
     return length;
   }
 
-  /** The byte at {@code index}. */
+  /**
+   * The byte at {@code index}.
+   *
+   * @param index the byte's offset from the view's start, in {@code [0, length())}
+   * @return the byte at file offset {@code position() + index}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is outside {@code [0, length())}
+   */
   public byte get(int index) {
     check(index, 1);
     return piece(index).get(offsetIn(index));
   }
 
-  /** The big-endian {@code int} at {@code index}. */
+  /**
+   * The big-endian {@code int} at {@code index}. No alignment is needed.
+   *
+   * @param index the offset of the value's first (most significant) byte from the view's start
+   * @return the 4 bytes at {@code index} as a big-endian {@code int}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is negative or {@code index + 4} passes
+   *     {@link #length()}
+   */
   public int getInt(int index) {
     check(index, Integer.BYTES);
     if (inOnePiece(index, Integer.BYTES)) {
@@ -71,7 +95,15 @@ public final class MappedView implements AutoCloseable {
     return (int) assemble(index, Integer.BYTES);
   }
 
-  /** The big-endian {@code long} at {@code index}. */
+  /**
+   * The big-endian {@code long} at {@code index}. No alignment is needed.
+   *
+   * @param index the offset of the value's first (most significant) byte from the view's start
+   * @return the 8 bytes at {@code index} as a big-endian {@code long}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is negative or {@code index + 8} passes
+   *     {@link #length()}
+   */
   public long getLong(int index) {
     check(index, Long.BYTES);
     if (inOnePiece(index, Long.BYTES)) {
@@ -80,12 +112,30 @@ public final class MappedView implements AutoCloseable {
     return assemble(index, Long.BYTES);
   }
 
-  /** Copies {@code dst.length} bytes from {@code index} into {@code dst}. */
+  /**
+   * Copies {@code dst.length} bytes from {@code index} into {@code dst}.
+   *
+   * @param index the offset from the view's start of the first byte copied
+   * @param dst the array to fill, all of it
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is negative or {@code index + dst.length}
+   *     passes {@link #length()}
+   */
   public void get(int index, byte[] dst) {
     get(index, dst, 0, dst.length);
   }
 
-  /** Copies {@code n} bytes from {@code index} into {@code dst[offset .. offset + n)}. */
+  /**
+   * Copies {@code n} bytes from {@code index} into {@code dst[offset .. offset + n)}.
+   *
+   * @param index the offset from the view's start of the first byte copied
+   * @param dst the array to copy into
+   * @param offset the index in {@code dst} of the first byte copied
+   * @param n how many bytes to copy, at least 0
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code offset}/{@code n} are out of {@code dst}'s bounds,
+   *     or {@code index}/{@code n} out of the view's
+   */
   public void get(int index, byte[] dst, int offset, int n) {
     Objects.checkFromIndexSize(offset, n, dst.length);
     check(index, n);
@@ -98,13 +148,28 @@ public final class MappedView implements AutoCloseable {
     }
   }
 
-  /** Stores {@code value} at {@code index}. */
+  /**
+   * Stores {@code value} at {@code index}.
+   *
+   * @param index the byte's offset from the view's start, in {@code [0, length())}
+   * @param value the byte to store at file offset {@code position() + index}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is outside {@code [0, length())}
+   */
   public void put(int index, byte value) {
     check(index, 1);
     piece(index).put(offsetIn(index), value);
   }
 
-  /** Stores the big-endian {@code value} at {@code index}. */
+  /**
+   * Stores the big-endian {@code value} at {@code index}. No alignment is needed.
+   *
+   * @param index the offset of the value's first (most significant) byte from the view's start
+   * @param value the {@code int} to store in the 4 bytes from {@code index}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is negative or {@code index + 4} passes
+   *     {@link #length()}
+   */
   public void putInt(int index, int value) {
     check(index, Integer.BYTES);
     if (inOnePiece(index, Integer.BYTES)) {
@@ -114,7 +179,15 @@ public final class MappedView implements AutoCloseable {
     }
   }
 
-  /** Stores the big-endian {@code value} at {@code index}. */
+  /**
+   * Stores the big-endian {@code value} at {@code index}. No alignment is needed.
+   *
+   * @param index the offset of the value's first (most significant) byte from the view's start
+   * @param value the {@code long} to store in the 8 bytes from {@code index}
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code index} is negative or {@code index + 8} passes
+   *     {@link #length()}
+   */
   public void putLong(int index, long value) {
     check(index, Long.BYTES);
     if (inOnePiece(index, Long.BYTES)) {
@@ -124,7 +197,17 @@ public final class MappedView implements AutoCloseable {
     }
   }
 
-  /** Copies {@code src[offset .. offset + n)} to {@code index}. */
+  /**
+   * Copies {@code src[offset .. offset + n)} to {@code index}.
+   *
+   * @param index the offset from the view's start where the first byte goes
+   * @param src the array holding the bytes
+   * @param offset the index in {@code src} of the first byte copied
+   * @param n how many bytes to copy, at least 0
+   * @throws IllegalStateException if the view is closed
+   * @throws IndexOutOfBoundsException if {@code offset}/{@code n} are out of {@code src}'s bounds,
+   *     or {@code index}/{@code n} out of the view's
+   */
   public void put(int index, byte[] src, int offset, int n) {
     Objects.checkFromIndexSize(offset, n, src.length);
     check(index, n);
@@ -137,7 +220,11 @@ public final class MappedView implements AutoCloseable {
     }
   }
 
-  /** Whether the view is still open (holding its range). */
+  /**
+   * Whether the view is still open (holding its range).
+   *
+   * @return true until {@link #close()} is called
+   */
   public boolean isOpen() {
     return open;
   }
@@ -145,6 +232,8 @@ public final class MappedView implements AutoCloseable {
   /**
    * Releases the range. Closing twice is an {@link IllegalStateException}, as for the lock's
    * handles: a double release is never silent.
+   *
+   * @throws IllegalStateException if the view is already closed
    */
   @Override
   public void close() {
