@@ -342,8 +342,8 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
    *
    * @param range the bytes to hold
    * @param mode the mode to hold them in, one of {@code table()}'s
-   * @return the hold, or {@code null} (nothing left behind) if it conflicts, or if the thread was
-   *     interrupted while asking ZooKeeper (the interrupt is re-asserted)
+   * @return the hold, or {@code null} (nothing left behind) if it conflicts, or if an interrupt cut
+   *     the try short (the interrupt is re-asserted)
    * @throws NullPointerException if {@code range} or {@code mode} is null
    * @throws IllegalArgumentException if {@code mode} is not of this lock's table (raw types only)
    * @throws IllegalStateException if this lock was closed
@@ -1569,7 +1569,8 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     /**
      * The revocation callback (default: keep nothing, do nothing).
      *
-     * @param callback called on a worker thread of the node before each of its tokens is given up
+     * @param callback called before each of this node's tokens is given up (on a worker thread of
+     *     the node; for {@code CLOSING}, on the thread that calls {@link ClusterRangeLock#close()})
      *     or after it was lost; see {@link RevocationCallback#revoke}
      * @return this builder
      * @throws NullPointerException if {@code callback} is null
