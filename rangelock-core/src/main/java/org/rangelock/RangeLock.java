@@ -159,6 +159,19 @@ public final class RangeLock<M extends Enum<M>> {
    * it was GRANTED meanwhile, the grant stands and the caller either keeps it (timeout) or
    * releases it (interrupt, cancelled future).
    *
+   * What a request keeps (issue 11). The handle is the one allocation of an uncontended acquire,
+   * so a Request is 32 bytes: lock, range, owner, one "tail" field, and mode and state as bytes.
+   * Its zones are computed from its range when needed (placement(); a Hold re-arms its request
+   * only while it is in no zone, so the range is fixed while anyone looks) and kept in the tree
+   * entry once there is one. The tail is the owner's name (taken when the request is made) until
+   * the request gets its entry, then the entry, which keeps the name: an insert sets it under the
+   * zone locks before the request is published; a fold sets it under the zone's mutex, after the
+   * CAS to TREE_MODE, from a name read after that CAS (which happens-after the owner's write of the
+   * name, made before its own CAS into the word, even when a Hold released and re-acquired in
+   * between). The fast release's racy read of the tail only decides whether to try its CAS. Async
+   * and timed requests (and every Hold) are TrackedRequests, with the future and the request time;
+   * the time of a request that waited is kept in its entry.
+   *
    * Which thread touches what. Tree links, maxEnd, seq, zone clocks and a request's mode are
    * written only under the locks of the zones concerned. blockers is written by the inserting
    * thread under all the request's zone locks, then only by atomic decrements under one of them.
@@ -1473,8 +1486,12 @@ public final class RangeLock<M extends Enum<M>> {
         rotateLeft(z, q);
       }
     }
-    for (Node a = n.parent; a != null; a = a.parent) {
-      update(a);
+    // Every ancestor's subtree is what it was plus n, so its maxEnd grows to n's end at most; and
+    // an ancestor's maxEnd is at least its descendants', so the first one already there ends the
+    // walk (with many holds, most links stop a level or two up instead of at the root).
+    long end = n.entry().end;
+    for (Node a = n.parent; a != null && a.maxEnd < end; a = a.parent) {
+      a.maxEnd = end;
     }
   }
 
@@ -1493,9 +1510,69 @@ public final class RangeLock<M extends Enum<M>> {
     n.left = null;
     n.right = null;
     n.parent = null;
+    // Every node from p up lost n from its subtree (the rotations above kept the ones they moved
+    // exact, n included). Once a node's maxEnd comes out unchanged, n's end was not what set it,
+    // so no node further up depended on it either: stop there.
     for (Node a = p; a != null; a = a.parent) {
+      long before = a.maxEnd;
       update(a);
+      if (a.maxEnd == before) {
+        break;
+      }
     }
+  }
+
+  /**
+   * For tests: checks every zone's treap, under its lock — key order, heap order of priorities,
+   * parent links and each node's maxEnd against a recomputation — and returns the number of nodes,
+   * or throws an AssertionError naming the first broken node.
+   */
+  int checkTrees() {
+    int nodes = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = zone(z);
+      zone.lock();
+      try {
+        ArrayDeque<Node> todo = new ArrayDeque<>();
+        if (zone.root != null) {
+          if (zone.root.parent != null) {
+            throw new AssertionError("zone " + z + ": root has a parent");
+          }
+          todo.add(zone.root);
+        }
+        Node prev = null;
+        for (Node t = firstCandidate(zone.root, Long.MIN_VALUE);
+            t != null;
+            t = nextCandidate(t, Long.MIN_VALUE)) {
+          if (prev != null && !before(prev, t)) {
+            throw new AssertionError("zone " + z + ": key order broken at " + t.entry().request);
+          }
+          prev = t;
+        }
+        while (!todo.isEmpty()) {
+          Node t = todo.poll();
+          nodes++;
+          long max = t.entry().end;
+          for (Node c : new Node[] {t.left, t.right}) {
+            if (c == null) {
+              continue;
+            }
+            if (c.parent != t || c.prio > t.prio) {
+              throw new AssertionError("zone " + z + ": link or heap order broken under " + t);
+            }
+            max = Math.max(max, c.maxEnd);
+            todo.add(c);
+          }
+          if (t.maxEnd != max) {
+            throw new AssertionError(
+                "zone " + z + ": maxEnd " + t.maxEnd + " but " + max + " at " + t.entry().request);
+          }
+        }
+      } finally {
+        zone.unlock();
+      }
+    }
+    return nodes;
   }
 
   private static long saturatedNanos(Duration d) {
