@@ -8,7 +8,7 @@ J="nice java -cp $JAR org.openjdk.jmh.Main -f 1 -wi 2 -w 1s -i 3 -r 1s"
 step() { # TAG ARGS...
   local tag=$1; shift
   echo "$tag start $(date -u +%H:%M:%S) $(cat /proc/loadavg)" >> $OUT/loadavg.txt
-  $J "$@" -rf json -rff $OUT/$tag.json > $OUT/$tag.log 2>&1
+  $J "$@" -rf json -rff $OUT/$tag.json > $OUT/$tag-jmh.txt 2>&1
   echo "$tag end   $(date -u +%H:%M:%S) $(cat /proc/loadavg)" >> $OUT/loadavg.txt
 }
 step uncontended 'UncontendedBench' -p impl=rangelock-rw,rwlock,stamped -prof gc

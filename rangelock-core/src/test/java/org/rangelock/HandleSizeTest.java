@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 11: an uncontended acquire + close through the handle API allocates at most 32 bytes when
- * the caller reuses its {@link Range} (the handle; it was 56 B, 64 B with the owner's name). Read
+ * the caller reuses its {@link Range} (the handle; it was 56 B). Read
  * with the JDK's per-thread allocation counter (HotSpot's com.sun.management.ThreadMXBean), over a
  * million pairs, so one stray allocation (a class initialised, a deoptimisation) cannot tip it. And
  * what the handle no longer keeps in its own fields (zones, owner's name, age, future) is still
