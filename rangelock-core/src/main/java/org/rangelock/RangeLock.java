@@ -159,6 +159,19 @@ public final class RangeLock<M extends Enum<M>> {
    * it was GRANTED meanwhile, the grant stands and the caller either keeps it (timeout) or
    * releases it (interrupt, cancelled future).
    *
+   * What a request keeps (issue 11). The handle is the one allocation of an uncontended acquire,
+   * so a Request is 32 bytes: lock, range, owner, one "tail" field, and mode and state as bytes.
+   * Its zones are computed from its range when needed (placement(); a Hold re-arms its request
+   * only while it is in no zone, so the range is fixed while anyone looks) and kept in the tree
+   * entry once there is one. The tail is the owner's name (taken when the request is made) until
+   * the request gets its entry, then the entry, which keeps the name: an insert sets it under the
+   * zone locks before the request is published; a fold sets it under the zone's mutex, after the
+   * CAS to TREE_MODE, from a name read after that CAS (which happens-after the owner's write of the
+   * name, made before its own CAS into the word, even when a Hold released and re-acquired in
+   * between). The fast release's racy read of the tail only decides whether to try its CAS. Async
+   * and timed requests (and every Hold) are TrackedRequests, with the future and the request time;
+   * the time of a request that waited is kept in its entry.
+   *
    * Which thread touches what. Tree links, maxEnd, seq, zone clocks and a request's mode are
    * written only under the locks of the zones concerned. blockers is written by the inserting
    * thread under all the request's zone locks, then only by atomic decrements under one of them.
@@ -179,10 +192,11 @@ public final class RangeLock<M extends Enum<M>> {
   /** Yields of a waiting request before it parks. */
   private static final int WAIT_YIELDS = 32;
 
-  static final int WAITING = 0;
-  static final int GRANTED = 1;
-  static final int RELEASED = 2;
-  static final int CANCELLED = 3;
+  // Request states: bytes, so that a handle stays at 32 bytes (see Request).
+  static final byte WAITING = 0;
+  static final byte GRANTED = 1;
+  static final byte RELEASED = 2;
+  static final byte CANCELLED = 3;
 
   private static final VarHandle ZONES = MethodHandles.arrayElementVarHandle(Zone[].class);
   private static final VarHandle BLOCKERS;
@@ -204,7 +218,7 @@ public final class RangeLock<M extends Enum<M>> {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       BLOCKERS = l.findVarHandle(Entry.class, "blockers", int.class);
-      STATE = l.findVarHandle(Request.class, "state", int.class);
+      STATE = l.findVarHandle(Request.class, "state", byte.class);
       WAITING_COUNT = l.findVarHandle(ZoneFields.class, "waiting", int.class);
       HOLDS_HERE = l.findVarHandle(ZoneFields.class, "holdsHere", int.class);
       WAITERS_HERE = l.findVarHandle(ZoneFields.class, "waitersHere", int.class);
@@ -450,19 +464,20 @@ public final class RangeLock<M extends Enum<M>> {
 
   /** The oldest earlier request that blocks r, described; under r's zone locks. */
   private String describeBlocker(Request<M> r) {
-    lockZones(r);
+    int p = placement(r.range); // r waits: its range is fixed
+    lockZones(p);
     try {
-      Entry<M> e = r.entry;
+      Entry<M> e = r.entry();
       if (r.state != WAITING || e == null) {
         return "nothing (granted before the wait began)";
       }
       Request<M> oldest = null;
       long oldestSeq = Long.MAX_VALUE;
-      for (int i = 0; i < r.zoneCount; i++) {
-        Request<M> b = firstBlocker(zones[zoneIndex(r, i)].root, e);
-        if (b != null && b.entry.seq < oldestSeq) {
+      for (int i = 0; i < zones(p); i++) {
+        Request<M> b = firstBlocker(zones[zoneIndex(p, i)].root, e);
+        if (b != null && b.entry().seq < oldestSeq) {
           oldest = b;
-          oldestSeq = b.entry.seq;
+          oldestSeq = b.entry().seq;
         }
       }
       if (oldest == null) {
@@ -473,10 +488,10 @@ public final class RangeLock<M extends Enum<M>> {
           + " "
           + oldest.range
           + (oldest.state == GRANTED ? " held by " : " waiting, requested by ")
-          + oldest.ownerName
+          + oldest.entry().ownerName
           + (others > 0 ? " (and " + others + " more)" : "");
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
   }
 
@@ -491,7 +506,7 @@ public final class RangeLock<M extends Enum<M>> {
       if (x.end > e.start
           && x.seq < e.seq
           && conflicts(x.request.mode, e.request.mode)
-          && (best == null || x.seq < best.entry.seq)) {
+          && (best == null || x.seq < best.entry().seq)) {
         best = x.request;
       }
     }
@@ -604,7 +619,7 @@ public final class RangeLock<M extends Enum<M>> {
 
   private CompletableFuture<RangeHandle<M>> enqueueAsync(
       Range range, M mode, @Nullable Executor executor) {
-    Request<M> r = newRequest(range, mode, true);
+    TrackedRequest<M> r = (TrackedRequest<M>) newRequest(range, mode, true);
     LockFuture<M> f = new LockFuture<>(this, r, executor);
     r.future = f;
     if (enqueue(r, false)) {
@@ -648,10 +663,10 @@ public final class RangeLock<M extends Enum<M>> {
                 r.range,
                 table.modeOf(r.mode),
                 r.owner.getId(),
-                r.ownerName,
-                r.sinceNanos,
-                r.sinceNanos != 0,
-                r.future != null);
+                x.ownerName,
+                x.sinceNanos,
+                x.sinceNanos != 0,
+                r.future() != null);
         (r.state == GRANTED ? held : waiting).add(e);
       }
     } finally {
@@ -667,7 +682,7 @@ public final class RangeLock<M extends Enum<M>> {
         t != null;
         t = nextCandidate(t, Long.MIN_VALUE)) {
       Entry<M> x = t.entry();
-      if (zoneIndex(x.request, 0) == z) {
+      if (zoneIndex(x.placement, 0) == z) {
         out.add(x); // each request once: from its first zone
       }
     }
@@ -871,15 +886,19 @@ public final class RangeLock<M extends Enum<M>> {
   private Request<M> newRequest(Range range, M mode, boolean async) {
     Objects.requireNonNull(range, "range");
     table.checkMode(mode);
-    int placement = placement(range);
-    Request<M> r = new Request<>(this, range, mode.ordinal(), placement >>> 16, placement & 0xFFFF);
-    if (async || recordHoldTimes) {
-      r.sinceNanos = now();
+    if (!async && !recordHoldTimes) {
+      return new Request<>(this, range, mode.ordinal());
     }
+    TrackedRequest<M> r = new TrackedRequest<>(this, range, mode.ordinal());
+    r.sinceNanos = now();
     return r;
   }
 
-  /** The zones of range: first zone << 16 | zone count. */
+  /**
+   * The zones of range: first zone << 16 | zone count. Not kept in a request (a handle is the one
+   * allocation of an uncontended acquire, and 32 bytes is all it may take): computed from its range
+   * when needed, and kept in its tree entry once it has one.
+   */
   private int placement(Range range) {
     long g0 = range.start() >>> granuleShift;
     long g1 = (range.end() - 1) >>> granuleShift;
@@ -902,19 +921,15 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   /** Re-arms a hold's request for another acquire; the request is in no zone. */
-  private void rearm(Request<M> r, Range range, M mode) {
+  private void rearm(TrackedRequest<M> r, Range range, M mode) {
     Objects.requireNonNull(range, "range");
     table.checkMode(mode);
-    int placement = placement(range);
     Thread t = Thread.currentThread();
     r.range = range;
-    r.firstZone = (short) (placement >>> 16);
-    r.zoneCount = (short) (placement & 0xFFFF);
     r.owner = t;
-    r.ownerName = t.getName();
-    r.entry = null;
+    r.tail = t.getName();
     r.sinceNanos = recordHoldTimes ? now() : 0;
-    Request.MODE.set(r, mode.ordinal());
+    Request.MODE.set(r, (byte) mode.ordinal());
     STATE.set(r, WAITING);
   }
 
@@ -941,9 +956,9 @@ public final class RangeLock<M extends Enum<M>> {
    * circular interval [first, first + count) mod zoneCount; in increasing order that is the
    * wrapped-around part first.
    */
-  private int zoneIndex(Request<?> r, int i) {
-    int first = r.firstZone;
-    int count = r.zoneCount;
+  private int zoneIndex(int placement, int i) {
+    int first = placement >>> 16;
+    int count = placement & 0xFFFF;
     if (count == zoneCount) {
       return i;
     }
@@ -959,15 +974,29 @@ public final class RangeLock<M extends Enum<M>> {
     return i == 0 ? e : e.extra[i - 1];
   }
 
-  private void lockZones(Request<M> r) {
-    for (int i = 0; i < r.zoneCount; i++) {
-      zone(zoneIndex(r, i)).lock();
+  /** How many zones a placement covers. */
+  private static int zones(int placement) {
+    return placement & 0xFFFF;
+  }
+
+  /**
+   * The placement of r: from its entry if it has one, else from its range. Either is fixed while
+   * the caller holds r (a Hold re-arms its request only while it is in no zone).
+   */
+  private int placementOf(Request<M> r) {
+    Entry<M> e = r.entry();
+    return e != null ? e.placement : placement(r.range);
+  }
+
+  private void lockZones(int p) {
+    for (int i = 0; i < zones(p); i++) {
+      zone(zoneIndex(p, i)).lock();
     }
   }
 
-  private void unlockZones(Request<M> r) {
-    for (int i = r.zoneCount - 1; i >= 0; i--) {
-      zones[zoneIndex(r, i)].unlock();
+  private void unlockZones(int p) {
+    for (int i = zones(p) - 1; i >= 0; i--) {
+      zones[zoneIndex(p, i)].unlock();
     }
   }
 
@@ -981,44 +1010,46 @@ public final class RangeLock<M extends Enum<M>> {
    * @return whether r was granted at once
    */
   private boolean enqueue(Request<M> r, boolean checkSelf) {
-    if (tryFast(r)) {
+    int p = placement(r.range);
+    if (tryFast(r, p)) {
       return true;
     }
-    lockZones(r);
+    lockZones(p);
     try {
       int blockers = 0;
       boolean self = false;
-      for (int i = 0; i < r.zoneCount; i++) {
-        long c = countBlockers(zones[zoneIndex(r, i)].root, r);
+      for (int i = 0; i < zones(p); i++) {
+        long c = countBlockers(zones[zoneIndex(p, i)].root, r);
         blockers += (int) c;
         self |= (c & SELF_BLOCKED) != 0;
       }
       if (self && checkSelf && failOnSelfDeadlock) {
-        throw selfDeadlock(r);
+        throw selfDeadlock(r, p);
       }
-      insert(r, blockers);
+      insert(r, p, blockers);
       return blockers == 0;
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
   }
 
   /** Inserts r only if it has no blockers. */
   private boolean tryEnqueue(Request<M> r) {
-    if (tryFast(r)) {
+    int p = placement(r.range);
+    if (tryFast(r, p)) {
       return true;
     }
-    lockZones(r);
+    lockZones(p);
     try {
-      for (int i = 0; i < r.zoneCount; i++) {
-        if (countBlockers(zones[zoneIndex(r, i)].root, r) != 0) {
+      for (int i = 0; i < zones(p); i++) {
+        if (countBlockers(zones[zoneIndex(p, i)].root, r) != 0) {
           return false;
         }
       }
-      insert(r, 0);
+      insert(r, p, 0);
       return true;
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
   }
 
@@ -1026,11 +1057,11 @@ public final class RangeLock<M extends Enum<M>> {
    * The one-word fast path: a one-zone request on an empty zone is granted by one CAS of the zone's
    * word from null to the request, without the zone's mutex or tree.
    */
-  private boolean tryFast(Request<M> r) {
-    if (r.zoneCount != 1) {
+  private boolean tryFast(Request<M> r, int p) {
+    if (zones(p) != 1) {
       return false;
     }
-    Zone zone = zone(r.firstZone);
+    Zone zone = zone(p >>> 16);
     if (zone.word != null) {
       return false;
     }
@@ -1046,10 +1077,14 @@ public final class RangeLock<M extends Enum<M>> {
   private boolean tryFastRelease(Request<M> r) {
     // A racy read of entry: once set it never goes back to null, so seeing it proves the CAS
     // would fail; seeing a stale null only costs the failing CAS.
-    if (r.zoneCount != 1 || r.entry != null) {
+    if (r.tail instanceof Entry) {
       return false;
     }
-    if (WORD.compareAndSet(zones[r.firstZone], r, null)) {
+    int p = placement(r.range);
+    if (zones(p) != 1) {
+      return false;
+    }
+    if (WORD.compareAndSet(zones[p >>> 16], r, null)) {
       STATE.setRelease(r, RELEASED);
       return true;
     }
@@ -1062,51 +1097,51 @@ public final class RangeLock<M extends Enum<M>> {
    * throws (a VM error) the zones already linked are unlinked again, so a request is never left in
    * some of its zones with nobody holding its handle.
    */
-  private void insert(Request<M> r, int blockers) {
+  private void insert(Request<M> r, int p, int blockers) {
     long seq = 0;
-    for (int i = 0; i < r.zoneCount; i++) {
-      seq = Math.max(seq, zones[zoneIndex(r, i)].clock);
+    int count = zones(p);
+    for (int i = 0; i < count; i++) {
+      seq = Math.max(seq, zones[zoneIndex(p, i)].clock);
     }
-    Entry<M> e = new Entry<>(r, seq + 1, zones[zoneIndex(r, 0)].nextPriority());
-    if (r.zoneCount > 1) {
-      e.extra = new Node[r.zoneCount - 1];
-      for (int i = 1; i < r.zoneCount; i++) {
+    Entry<M> e = new Entry<>(r, p, seq + 1, zones[zoneIndex(p, 0)].nextPriority());
+    if (count > 1) {
+      e.extra = new Node[count - 1];
+      for (int i = 1; i < count; i++) {
         Node n = new Node(e);
         n.prio = e.prio;
         e.extra[i - 1] = n;
       }
     }
-    if (blockers != 0 && r.sinceNanos == 0) {
-      r.sinceNanos = now();
-    }
+    long since = r.sinceNanos();
+    e.sinceNanos = since == 0 && blockers != 0 ? now() : since;
     int linked = 0;
     try {
-      for (; linked < r.zoneCount; linked++) {
-        link(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+      for (; linked < count; linked++) {
+        link(zones[zoneIndex(p, linked)], nodeAt(e, linked));
       }
     } catch (Throwable t) {
       while (--linked >= 0) {
-        unlink(zones[zoneIndex(r, linked)], nodeAt(e, linked));
+        unlink(zones[zoneIndex(p, linked)], nodeAt(e, linked));
       }
       throw t;
     }
     // Plain writes: r and e are published to other threads only through the zone locks.
     BLOCKERS.set(e, blockers);
     STATE.set(r, blockers == 0 ? GRANTED : WAITING);
-    Zone first = zones[zoneIndex(r, 0)];
+    Zone first = zones[zoneIndex(p, 0)];
     if (blockers == 0) {
       HOLDS_HERE.getAndAdd(first, 1);
     } else {
       WAITERS_HERE.getAndAdd(first, 1);
     }
-    for (int i = 0; i < r.zoneCount; i++) {
-      Zone zone = zones[zoneIndex(r, i)];
+    for (int i = 0; i < count; i++) {
+      Zone zone = zones[zoneIndex(p, i)];
       zone.clock = e.seq;
       if (blockers != 0) {
         WAITING_COUNT.getAndAdd(zone, 1);
       }
     }
-    r.entry = e;
+    r.tail = e; // the owner's name moves into the entry
   }
 
   /** Releases a granted request (close). */
@@ -1115,18 +1150,20 @@ public final class RangeLock<M extends Enum<M>> {
       return;
     }
     Entry<M> wake = null;
-    lockZones(r);
+    int p = placementOf(r);
+    lockZones(p);
     try {
       // GRANTED without an entry: a racing close took the fast release (see tryFastRelease).
-      if (r.state != GRANTED || r.entry == null) {
+      Entry<M> e = r.entry();
+      if (r.state != GRANTED || e == null) {
         throw new IllegalStateException(
             "already released: " + table.modeOf(r.mode) + " " + r.range + " (double close)");
       }
       STATE.setRelease(r, RELEASED);
-      HOLDS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
-      wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
+      HOLDS_HERE.getAndAdd(zones[zoneIndex(p, 0)], -1);
+      wake = unlinkAndDecrement(e, r.mode, -1, wake);
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
     wakeAll(wake);
   }
@@ -1137,19 +1174,21 @@ public final class RangeLock<M extends Enum<M>> {
    */
   boolean abandon(Request<M> r) {
     Entry<M> wake = null;
-    lockZones(r);
+    int p = placementOf(r);
+    lockZones(p);
     try {
-      if (r.state != WAITING || r.entry == null) {
+      Entry<M> e = r.entry();
+      if (r.state != WAITING || e == null) {
         return false; // granted (or never enqueued: its future was completed before the insert)
       }
       STATE.setRelease(r, CANCELLED);
-      for (int i = 0; i < r.zoneCount; i++) {
-        WAITING_COUNT.getAndAdd(zones[zoneIndex(r, i)], -1);
+      for (int i = 0; i < zones(p); i++) {
+        WAITING_COUNT.getAndAdd(zones[zoneIndex(p, i)], -1);
       }
-      WAITERS_HERE.getAndAdd(zones[zoneIndex(r, 0)], -1);
-      wake = unlinkAndDecrement(r.entry, r.mode, -1, wake);
+      WAITERS_HERE.getAndAdd(zones[zoneIndex(p, 0)], -1);
+      wake = unlinkAndDecrement(e, r.mode, -1, wake);
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
     wakeAll(wake);
     return true;
@@ -1159,9 +1198,11 @@ public final class RangeLock<M extends Enum<M>> {
   void downgrade(Request<M> r, M weaker) {
     table.checkMode(weaker);
     Entry<M> wake = null;
-    lockZones(r); // folds a fast holder into its tree: r.entry is set from here on
+    int p = placementOf(r);
+    lockZones(p); // folds a fast holder into its tree: r's entry is set from here on
     try {
-      if (r.state != GRANTED || r.entry == null) {
+      Entry<M> e = r.entry();
+      if (r.state != GRANTED || e == null) {
         throw new IllegalStateException(
             "cannot downgrade a released hold: " + table.modeOf(r.mode) + " " + r.range);
       }
@@ -1171,15 +1212,15 @@ public final class RangeLock<M extends Enum<M>> {
             "cannot downgrade " + current + " " + r.range + " to " + weaker + ": not weaker");
       }
       int old = r.mode;
-      r.mode = weaker.ordinal();
-      for (int i = 0; i < r.zoneCount; i++) {
-        Zone zone = zones[zoneIndex(r, i)];
+      r.mode = (byte) weaker.ordinal();
+      for (int i = 0; i < zones(p); i++) {
+        Zone zone = zones[zoneIndex(p, i)];
         if (zone.waiting != 0) {
-          wake = decrementLater(zone.root, r.entry, old, r.mode, wake);
+          wake = decrementLater(zone.root, e, old, r.mode, wake);
         }
       }
     } finally {
-      unlockZones(r);
+      unlockZones(p);
     }
     wakeAll(wake);
   }
@@ -1189,9 +1230,9 @@ public final class RangeLock<M extends Enum<M>> {
    * counted it. newMode -1 means "gone" (compatible with everything).
    */
   private Entry<M> unlinkAndDecrement(Entry<M> e, int oldMode, int newMode, Entry<M> wake) {
-    Request<M> r = e.request;
-    for (int i = 0; i < r.zoneCount; i++) {
-      Zone zone = zones[zoneIndex(r, i)];
+    int p = e.placement;
+    for (int i = 0; i < zones(p); i++) {
+      Zone zone = zones[zoneIndex(p, i)];
       unlink(zone, nodeAt(e, i));
       if (zone.waiting != 0) {
         wake = decrementLater(zone.root, e, oldMode, newMode, wake);
@@ -1205,7 +1246,7 @@ public final class RangeLock<M extends Enum<M>> {
       Entry<M> next = wake.nextWake;
       wake.nextWake = null;
       Request<M> r = wake.request;
-      LockFuture<M> f = r.future;
+      LockFuture<M> f = r.future();
       if (f == null) {
         LockSupport.unpark(r.owner);
       } else {
@@ -1217,10 +1258,10 @@ public final class RangeLock<M extends Enum<M>> {
     }
   }
 
-  private IllegalStateException selfDeadlock(Request<M> r) {
+  private IllegalStateException selfDeadlock(Request<M> r, int p) {
     Request<M> own = null;
-    for (int i = 0; i < r.zoneCount && own == null; i++) {
-      own = findOwnBlocker(zones[zoneIndex(r, i)].root, r);
+    for (int i = 0; i < zones(p) && own == null; i++) {
+      own = findOwnBlocker(zones[zoneIndex(p, i)].root, r);
     }
     return new IllegalStateException(
         "self-deadlock: "
@@ -1286,7 +1327,7 @@ public final class RangeLock<M extends Enum<M>> {
       Request<M> xr = x.request;
       if (x.end > start && conflicts(xr.mode, r.mode)) {
         count++;
-        if (xr.owner == r.owner && xr.future == null && xr.state == GRANTED) {
+        if (xr.owner == r.owner && xr.future() == null && xr.state == GRANTED) {
           count |= SELF_BLOCKED;
         }
       }
@@ -1306,7 +1347,7 @@ public final class RangeLock<M extends Enum<M>> {
       if (x.end > start
           && conflicts(xr.mode, r.mode)
           && xr.owner == r.owner
-          && xr.future == null
+          && xr.future() == null
           && xr.state == GRANTED) {
         return xr;
       }
@@ -1335,10 +1376,11 @@ public final class RangeLock<M extends Enum<M>> {
         if ((int) BLOCKERS.getAndAdd(x, -1) == 1) {
           // x's last blocker is gone: grant it. Its waiting counts are dropped here, not by x.
           Request<M> xr = x.request;
-          for (int i = 0; i < xr.zoneCount; i++) {
-            WAITING_COUNT.getAndAdd(zones[zoneIndex(xr, i)], -1);
+          int xp = x.placement;
+          for (int i = 0; i < zones(xp); i++) {
+            WAITING_COUNT.getAndAdd(zones[zoneIndex(xp, i)], -1);
           }
-          Zone first = zones[zoneIndex(xr, 0)];
+          Zone first = zones[zoneIndex(xp, 0)];
           WAITERS_HERE.getAndAdd(first, -1);
           HOLDS_HERE.getAndAdd(first, 1);
           STATE.setRelease(xr, GRANTED);
@@ -1444,8 +1486,12 @@ public final class RangeLock<M extends Enum<M>> {
         rotateLeft(z, q);
       }
     }
-    for (Node a = n.parent; a != null; a = a.parent) {
-      update(a);
+    // Every ancestor's subtree is what it was plus n, so its maxEnd grows to n's end at most; and
+    // an ancestor's maxEnd is at least its descendants', so the first one already there ends the
+    // walk (with many holds, most links stop a level or two up instead of at the root).
+    long end = n.entry().end;
+    for (Node a = n.parent; a != null && a.maxEnd < end; a = a.parent) {
+      a.maxEnd = end;
     }
   }
 
@@ -1464,9 +1510,69 @@ public final class RangeLock<M extends Enum<M>> {
     n.left = null;
     n.right = null;
     n.parent = null;
+    // Every node from p up lost n from its subtree (the rotations above kept the ones they moved
+    // exact, n included). Once a node's maxEnd comes out unchanged, n's end was not what set it,
+    // so no node further up depended on it either: stop there.
     for (Node a = p; a != null; a = a.parent) {
+      long before = a.maxEnd;
       update(a);
+      if (a.maxEnd == before) {
+        break;
+      }
     }
+  }
+
+  /**
+   * For tests: checks every zone's treap, under its lock — key order, heap order of priorities,
+   * parent links and each node's maxEnd against a recomputation — and returns the number of nodes,
+   * or throws an AssertionError naming the first broken node.
+   */
+  int checkTrees() {
+    int nodes = 0;
+    for (int z = 0; z < zoneCount; z++) {
+      Zone zone = zone(z);
+      zone.lock();
+      try {
+        ArrayDeque<Node> todo = new ArrayDeque<>();
+        if (zone.root != null) {
+          if (zone.root.parent != null) {
+            throw new AssertionError("zone " + z + ": root has a parent");
+          }
+          todo.add(zone.root);
+        }
+        Node prev = null;
+        for (Node t = firstCandidate(zone.root, Long.MIN_VALUE);
+            t != null;
+            t = nextCandidate(t, Long.MIN_VALUE)) {
+          if (prev != null && !before(prev, t)) {
+            throw new AssertionError("zone " + z + ": key order broken at " + t.entry().request);
+          }
+          prev = t;
+        }
+        while (!todo.isEmpty()) {
+          Node t = todo.poll();
+          nodes++;
+          long max = t.entry().end;
+          for (Node c : new Node[] {t.left, t.right}) {
+            if (c == null) {
+              continue;
+            }
+            if (c.parent != t || c.prio > t.prio) {
+              throw new AssertionError("zone " + z + ": link or heap order broken under " + t);
+            }
+            max = Math.max(max, c.maxEnd);
+            todo.add(c);
+          }
+          if (t.maxEnd != max) {
+            throw new AssertionError(
+                "zone " + z + ": maxEnd " + t.maxEnd + " but " + max + " at " + t.entry().request);
+          }
+        }
+      } finally {
+        zone.unlock();
+      }
+    }
+    return nodes;
   }
 
   private static long saturatedNanos(Duration d) {
@@ -1530,61 +1636,89 @@ public final class RangeLock<M extends Enum<M>> {
     /** Intrusive list of entries granted by one release, woken after the zone locks drop. */
     Entry<M> nextWake;
 
-    Entry(Request<M> request, long seq, int prio) {
+    /** The request's zones (first zone << 16 | zone count); see placement(). */
+    final int placement;
+
+    /** The owner's name when the request was made, moved here from the request. */
+    String ownerName;
+
+    /**
+     * System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. Also
+     * recorded for a request that had to wait.
+     */
+    long sinceNanos;
+
+    Entry(Request<M> request, int placement, long seq, int prio) {
       this.request = request;
+      this.placement = placement;
       this.start = request.range.start();
       this.end = request.range.end();
       this.seq = seq;
       this.prio = prio;
+      // In insert the request is not yet published; in a fold these are read again after the CAS
+      // (before it, a reused Hold's request may even be in another zone's tree).
+      Object t = request.tail;
+      this.ownerName = t instanceof String ? (String) t : "?";
+      this.sinceNanos = request.sinceNanos();
     }
   }
 
   /**
-   * One request and, once granted, the handle the caller gets. Kept small (it is the one allocation
-   * of an uncontended acquire): the tree entry comes only when the request enters a zone's tree.
+   * One request and, once granted, the handle the caller gets. It is the one allocation of an
+   * uncontended acquire, so it is kept to 32 bytes (a 12-byte header, four compressed references,
+   * two bytes): the zones are computed from the range (placement()), the tree entry comes only when
+   * the request enters a zone's tree and then keeps the owner's name, and the fields only async and
+   * timed requests need are in {@link TrackedRequest}. {@code HandleSizeTest} measures the
+   * allocation.
    */
-  static final class Request<M extends Enum<M>> implements RangeHandle<M> {
+  static class Request<M extends Enum<M>> implements RangeHandle<M> {
     final RangeLock<M> lock;
     // Not final: a Hold reuses its request. Written by the acquiring thread before the request is
     // published (by the fast path's CAS or under the zone locks), never while it is in a zone.
     Range range;
     Thread owner;
 
-    /** The owner's name when the request was made (a thread may be renamed later). */
-    String ownerName;
+    /**
+     * The owner's name when the request was made (a String: a thread may be renamed later) until
+     * the request gets its tree entry, then that entry, which keeps the name. One field for both
+     * keeps the handle at 32 bytes. Written by the owner before the request is published, and from
+     * then on only under the zone locks (an insert, or a mutex holder folding a fast holder in);
+     * the fast release reads it racily: once an entry, it stays one until the request is in no
+     * zone, so seeing an entry proves the fast release's CAS would fail, and a stale name only
+     * costs that failing CAS.
+     */
+    Object tail;
 
-    // Shorts (zones are at most 1024): the handle is the one allocation of an uncontended
-    // acquire, and two shorts keep it at 56 bytes with the owner's name.
-    short firstZone;
-    short zoneCount;
-
-    /** Mode ordinal; changed only by downgrade, under all zone locks. */
-    volatile int mode;
+    /** Mode ordinal (modes are at most 64); changed only by downgrade, under all zone locks. */
+    volatile byte mode;
 
     /** WAITING, GRANTED, RELEASED or CANCELLED; see the implementation notes. */
-    volatile int state;
+    volatile byte state;
 
-    /**
-     * The tree entry, null while the request is a zone's fast holder (and after a fast release).
-     * Written under the zone locks.
-     */
-    Entry<M> entry;
-
-    /** For async requests only; set before the request is enqueued. */
-    LockFuture<M> future;
-
-    /** System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. */
-    long sinceNanos;
-
-    Request(RangeLock<M> lock, Range range, int mode, int firstZone, int zoneCount) {
+    Request(RangeLock<M> lock, Range range, int mode) {
       this.lock = lock;
       this.range = range;
-      this.firstZone = (short) firstZone;
-      this.zoneCount = (short) zoneCount;
       Thread t = Thread.currentThread();
       this.owner = t;
-      this.ownerName = t.getName();
-      MODE.set(this, mode);
+      this.tail = t.getName();
+      MODE.set(this, (byte) mode);
+    }
+
+    /** The tree entry; null while the request is a fast holder, or was never in a tree. */
+    @SuppressWarnings("unchecked")
+    final @Nullable Entry<M> entry() {
+      Object t = tail;
+      return t instanceof Entry ? (Entry<M>) t : null;
+    }
+
+    /** The future of an async request; null for the others. */
+    @Nullable LockFuture<M> future() {
+      return null;
+    }
+
+    /** System.nanoTime() when the request was made (never 0), or 0: not recorded. */
+    long sinceNanos() {
+      return 0;
     }
 
     @Override
@@ -1635,10 +1769,36 @@ public final class RangeLock<M extends Enum<M>> {
 
     static {
       try {
-        MODE = MethodHandles.lookup().findVarHandle(Request.class, "mode", int.class);
+        MODE = MethodHandles.lookup().findVarHandle(Request.class, "mode", byte.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
+    }
+  }
+
+  /**
+   * A request that records its age, or is async: the fields a plain handle does without. Also the
+   * request of every {@link Hold} (allocated once).
+   */
+  static final class TrackedRequest<M extends Enum<M>> extends Request<M> {
+    /** For async requests only; set before the request is enqueued. */
+    @Nullable LockFuture<M> future;
+
+    /** System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. */
+    long sinceNanos;
+
+    TrackedRequest(RangeLock<M> lock, Range range, int mode) {
+      super(lock, range, mode);
+    }
+
+    @Override
+    @Nullable LockFuture<M> future() {
+      return future;
+    }
+
+    @Override
+    long sinceNanos() {
+      return sinceNanos;
     }
   }
 
@@ -1734,9 +1894,13 @@ public final class RangeLock<M extends Enum<M>> {
             // A Hold may have released and re-acquired (same request object, so the CAS
             // succeeded) with another range since e was built: take the bounds now, after the
             // CAS, which happens-after that re-acquire's CAS into the word.
-            Range now = e.request.range;
+            // The same holds for the owner's name and the time it made the request.
+            Request<?> x = e.request;
+            Range now = x.range;
             e.start = now.start();
             e.end = now.end();
+            e.ownerName = (String) x.tail;
+            e.sinceNanos = x.sinceNanos();
             foldIn(e);
           }
           return;
@@ -1745,7 +1909,7 @@ public final class RangeLock<M extends Enum<M>> {
     }
 
     private <M extends Enum<M>> Entry<M> fastEntry(Request<M> x) {
-      return new Entry<>(x, clock + 1, nextPriority());
+      return new Entry<>(x, index << 16 | 1, clock + 1, nextPriority());
     }
 
     /** Gives the fast holder its tree entry; the tree was empty while it was the fast holder. */
@@ -1757,7 +1921,7 @@ public final class RangeLock<M extends Enum<M>> {
       e.parent = null;
       e.maxEnd = e.end;
       root = e;
-      e.request.entry = e;
+      e.request.tail = e;
       HOLDS_HERE.getAndAdd(this, 1);
     }
 
@@ -1999,12 +2163,12 @@ public final class RangeLock<M extends Enum<M>> {
    */
   public static final class Hold<M extends Enum<M>> {
     private final RangeLock<M> lock;
-    private final Request<M> request;
+    private final TrackedRequest<M> request;
 
     Hold(RangeLock<M> lock) {
       this.lock = lock;
       // A placeholder range; every acquire re-arms the request. RELEASED: not held.
-      this.request = new Request<>(lock, Range.of(0, 1), 0, 0, 1);
+      this.request = new TrackedRequest<>(lock, Range.of(0, 1), 0);
       STATE.set(request, RELEASED);
     }
 
@@ -2028,7 +2192,7 @@ public final class RangeLock<M extends Enum<M>> {
      */
     public void acquire(Range range, M mode) {
       checkNotHeld();
-      Request<M> r = request;
+      TrackedRequest<M> r = request;
       lock.rearm(r, range, mode);
       try {
         if (!lock.enqueue(r, true)) {
@@ -2051,7 +2215,7 @@ public final class RangeLock<M extends Enum<M>> {
      */
     public boolean tryAcquire(Range range, M mode) {
       checkNotHeld();
-      Request<M> r = request;
+      TrackedRequest<M> r = request;
       lock.rearm(r, range, mode);
       if (lock.tryEnqueue(r)) {
         return true;

@@ -91,7 +91,8 @@ class HoldTest {
       lock.acquire(page, EXCLUSIVE).close();
     }
     after = (long) allocated.invoke(mx, id);
-    assertTrue((after - before) / (double) n >= 40, "handles allocate; the counter works");
+    // 32 B per handle (HandleSizeTest bounds it from above); here: the counter sees them
+    assertTrue((after - before) / (double) n >= 16, "handles allocate; the counter works");
   }
 
   /**
