@@ -90,7 +90,7 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
       clients.add(c);
       counters.add(ZooKeeperOperationCount.install(c));
       String name = "node" + i;
-      TokenEvents<M> ev = out == null ? history : new Printing(history);
+      TokenEvents<M> ev = out == null ? history : history.andThen(new Printing());
       ClusterRangeLock<M>[] self = newArray();
       locks.add(
           self[0] =
@@ -293,40 +293,22 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
     }
   }
 
+  /** Prints each grant, downgrade, revocation and loss as it happens (the demo's live output). */
   private final class Printing implements TokenEvents<M> {
-    private final LockHistory<M> h;
-
-    Printing(LockHistory<M> h) {
-      this.h = h;
-    }
-
-    @Override
-    public void queued(String node, long id, Range range, M mode) {
-      h.queued(node, id, range, mode);
-    }
-
     @Override
     public void granted(String node, long id, Range range, M mode) {
-      h.granted(node, id, range, mode);
       out.printf(
           "grant   %-6s %-28s %-10s fence %d%n",
           node, range, mode, id << ClusterRangeLock.LOCAL_BITS);
     }
 
     @Override
-    public void abandoned(String node, long id) {
-      h.abandoned(node, id);
-    }
-
-    @Override
     public void downgraded(String node, long id, M mode) {
-      h.downgraded(node, id, mode);
       out.printf("down    %-6s token %d -> %s%n", node, id, mode);
     }
 
     @Override
     public void released(String node, long id, Revocation.Reason reason) {
-      h.released(node, id, reason);
       if (reason != null) {
         out.printf("revoke  %-6s token %d (%s)%n", node, id, reason);
       }
@@ -334,7 +316,6 @@ public final class ContentionRun<M extends Enum<M>> implements AutoCloseable {
 
     @Override
     public void lost(String node, long id) {
-      h.lost(node, id);
       out.printf("LOST    %-6s token %d%n", node, id);
     }
   }

@@ -70,4 +70,54 @@ public interface TokenEvents<M extends Enum<M>> {
    * @param id the token's id: the ZooKeeper creation zxid of its request znode
    */
   default void lost(String node, long id) {}
+
+  /**
+   * Both observers: this one first, then {@code next}, for every event (as {@link
+   * java.util.function.Consumer#andThen} composes consumers). For a history and a log side by side.
+   *
+   * @param next the observer told second
+   * @return an observer that tells this one, then {@code next}
+   * @throws NullPointerException if {@code next} is null
+   */
+  default TokenEvents<M> andThen(TokenEvents<M> next) {
+    java.util.Objects.requireNonNull(next, "next");
+    TokenEvents<M> first = this;
+    return new TokenEvents<>() {
+      @Override
+      public void queued(String node, long id, Range range, M mode) {
+        first.queued(node, id, range, mode);
+        next.queued(node, id, range, mode);
+      }
+
+      @Override
+      public void granted(String node, long id, Range range, M mode) {
+        first.granted(node, id, range, mode);
+        next.granted(node, id, range, mode);
+      }
+
+      @Override
+      public void abandoned(String node, long id) {
+        first.abandoned(node, id);
+        next.abandoned(node, id);
+      }
+
+      @Override
+      public void downgraded(String node, long id, M mode) {
+        first.downgraded(node, id, mode);
+        next.downgraded(node, id, mode);
+      }
+
+      @Override
+      public void released(String node, long id, Revocation.Reason reason) {
+        first.released(node, id, reason);
+        next.released(node, id, reason);
+      }
+
+      @Override
+      public void lost(String node, long id) {
+        first.lost(node, id);
+        next.lost(node, id);
+      }
+    };
+  }
 }

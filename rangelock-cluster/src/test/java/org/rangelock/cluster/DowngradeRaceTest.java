@@ -228,40 +228,15 @@ class DowngradeRaceTest {
           return ReadWriteMode.SHARED;
         };
     TokenEvents<ReadWriteMode> events =
-        new TokenEvents<>() {
-          @Override
-          public void queued(String node, long id, Range range, ReadWriteMode mode) {
-            history.queued(node, id, range, mode);
-            if (node.equals("a") && range.equals(WIDER)) {
-              widerQueued.countDown();
-            }
-          }
-
-          @Override
-          public void granted(String node, long id, Range range, ReadWriteMode mode) {
-            history.granted(node, id, range, mode);
-          }
-
-          @Override
-          public void abandoned(String node, long id) {
-            history.abandoned(node, id);
-          }
-
-          @Override
-          public void downgraded(String node, long id, ReadWriteMode mode) {
-            history.downgraded(node, id, mode);
-          }
-
-          @Override
-          public void released(String node, long id, Revocation.Reason reason) {
-            history.released(node, id, reason);
-          }
-
-          @Override
-          public void lost(String node, long id) {
-            history.lost(node, id);
-          }
-        };
+        history.andThen(
+            new TokenEvents<>() {
+              @Override
+              public void queued(String node, long id, Range range, ReadWriteMode mode) {
+                if (node.equals("a") && range.equals(WIDER)) {
+                  widerQueued.countDown();
+                }
+              }
+            });
     String path = "/locks/downgrade-race";
     try (TestingServer server = new TestingServer(true);
         CuratorFramework ca = client(server);
