@@ -41,6 +41,10 @@ import org.rangelock.mmap.MappedFile;
  * thrown (an {@code InternalError} from a fault), which must stay zero. Throughput is reads of all
  * reader threads per microsecond.
  *
+ * <p>{@code floor}: the same reads from one {@code MappedByteBuffer} with no lock <em>and no churn
+ * thread</em> (without a lock it could not survive the truncates). Not a competitor: the ceiling
+ * every variant is under on this machine, which says how much of a read's cost is the lock's.
+ *
  * <p>The file lives in {@code java.io.tmpdir} (override with {@code -Drangelock.bench.dir=DIR}).
  */
 @BenchmarkMode(Mode.Throughput)
@@ -57,7 +61,7 @@ public class MappedTailChurnBench {
   static final int READ = 4096;
   static final long PERIOD_NANOS = 1_000_000;
 
-  @Param({"rangelock-mmap", "rwlock", "rwlock-fair"})
+  @Param({"rangelock-mmap", "rwlock", "rwlock-fair", "floor"})
   public String impl;
 
   Path path;
@@ -153,6 +157,33 @@ public class MappedTailChurnBench {
     }
   }
 
+  /** No lock, for the {@code floor} row only: it runs without the churn thread. */
+  static final class Unlocked implements Reader {
+    final RandomAccessFile raf;
+    final MappedByteBuffer map;
+
+    Unlocked(Path p) throws IOException {
+      raf = new RandomAccessFile(p.toFile(), "rw");
+      map = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, raf.length());
+    }
+
+    @Override
+    public boolean read(long position, byte[] dst) {
+      map.get((int) position, dst, 0, READ);
+      return true;
+    }
+
+    @Override
+    public void setSize(long size) {
+      throw new UnsupportedOperationException("the floor row runs without churn");
+    }
+
+    @Override
+    public void close() throws IOException {
+      raf.close();
+    }
+  }
+
   @Setup(Level.Trial)
   public void setup() throws IOException {
     Path dir =
@@ -175,6 +206,10 @@ public class MappedTailChurnBench {
       case "rwlock-fair":
         reader = new WholeFileLock(path, true);
         break;
+      case "floor":
+        reader = new Unlocked(path);
+        churn = null;
+        return;
       default:
         throw new IllegalArgumentException("unknown impl " + impl);
     }
@@ -208,6 +243,11 @@ public class MappedTailChurnBench {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     stop = true;
+    if (churn == null) {
+      reader.close();
+      Files.deleteIfExists(path);
+      return;
+    }
     churn.join();
     System.out.printf(
         "%n%s: churn cycles %d (shrink+grow, target one per ms), churn errors %d%n",
