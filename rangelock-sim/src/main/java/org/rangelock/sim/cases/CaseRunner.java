@@ -38,7 +38,10 @@ public final class CaseRunner {
           new BufferedReadVsDirectWrite(),
           new DirectWriteVsPunch(),
           new TwoKillers(),
-          new DirectReadVsPunch());
+          new DirectReadVsPunch(),
+          new BufferedWriteVsPunch(),
+          new FaultVsCollapse(),
+          new PrivateCowVsKillers());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

@@ -159,6 +159,10 @@ public final class PageKillers {
             "collapse range " + offset + "+" + length + " reaches EOF " + size);
       }
       shiftPrepare(inode, offset / PAGE);
+      // The window a fault that reads a block here (old data at an index about to move) falls in.
+      k.races.hit(
+          RacePoint.KILL_BEFORE_FREE,
+          "collapse " + inode + " frees pages " + offset / PAGE + ".." + (offset + length) / PAGE);
       k.fs.freeBlocks(inode, offset / PAGE, (offset + length) / PAGE);
       k.fs.shiftExtents(inode, (offset + length) / PAGE, -length / PAGE);
       k.fs.setSize(inode, size - length);

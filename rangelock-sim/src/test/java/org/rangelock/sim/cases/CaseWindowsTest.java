@@ -61,8 +61,11 @@ class CaseWindowsTest {
           Map.entry("12.0", NONE),
           Map.entry("13.0", NONE),
           Map.entry("13.1", NONE_LEGACY),
-          Map.entry(
-              "14.0", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.TWO_STATE)));
+          Map.entry("14.0", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.TWO_STATE)),
+          Map.entry("15.0", NONE),
+          Map.entry("16.0", NONE_LEGACY),
+          Map.entry("17.0", NONE),
+          Map.entry("17.1", NONE_LEGACY));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();

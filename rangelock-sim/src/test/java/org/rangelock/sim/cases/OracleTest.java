@@ -72,6 +72,53 @@ class OracleTest {
   }
 
   @Test
+  void aWriteThePunchCutInTwoIsALostWrite() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(15);
+    c.setUp(w);
+    w.k.io.write(w.file, 2L * PAGE, World.page(BufferedWriteVsPunch.NEW, 2)); // page 1 left old
+    c.check(w);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+    World z = world();
+    c.setUp(z);
+    z.k.killers.punchHole(z.file, PAGE, PAGE); // page 1 zero, page 2 written: a torn write
+    z.k.io.write(z.file, 2L * PAGE, World.page(BufferedWriteVsPunch.NEW, 2));
+    c.check(z);
+    assertReported(z, ViolationKind.LOST_WRITE);
+  }
+
+  @Test
+  void pagesCachedAtTheirOldIndicesAcrossACollapseAreStaleData() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(16);
+    c.setUp(w);
+    c.check(w); // no collapse: every page sits at its old index, and the size is four pages
+    assertReported(w, ViolationKind.STALE_DATA);
+    assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
+  }
+
+  @Test
+  void aPunchThatDroppedAPrivateCopyIsALostWrite() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(17);
+    c.setUp(w);
+    org.rangelock.sim.kernel.TestHooks.unmapEvenCows(w.k, w.file, 1, 3); // the private copy goes
+    w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
+    w.k.killers.truncate(w.file, PrivateCowVsKillers.NEW_SIZE);
+    w.k.mmu.store(
+        w.mm,
+        w.priv.address(PAGE + PrivateCowVsKillers.AT),
+        PrivateCowVsKillers.STORE,
+        0,
+        PrivateCowVsKillers.STORE.length);
+    c.check(w);
+    assertReported(w, ViolationKind.LOST_WRITE);
+    assertTrue(
+        w.races.violations().stream().allMatch(v -> v.detail().contains("private page 2")),
+        () -> "only the dropped copy: " + w.races.violations());
+  }
+
+  @Test
   void truncatedDataComingBackIsAResurrection() {
     World w = world();
     Case c = CaseRunner.caseNumber(5);
