@@ -41,7 +41,8 @@ public final class CaseRunner {
           new DirectReadVsPunch(),
           new BufferedWriteVsPunch(),
           new FaultVsCollapse(),
-          new PrivateCowVsKillers());
+          new PrivateCowVsKillers(),
+          new ReadaheadVsKillers());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

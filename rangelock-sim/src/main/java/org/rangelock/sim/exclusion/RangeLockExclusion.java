@@ -63,6 +63,7 @@ public final class RangeLockExclusion implements Exclusion {
       case FAULT:
         return MappingMode.FAULT;
       case READ:
+      case READAHEAD:
         return MappingMode.READ;
       case WRITE:
       case FALLOCATE:

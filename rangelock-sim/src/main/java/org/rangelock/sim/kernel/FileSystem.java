@@ -15,8 +15,8 @@ import org.rangelock.sim.race.ViolationKind;
  * finding or creating a page, truncating a range of the cache, invalidating it.
  *
  * <p>Blocks are as large as pages. Block-map changes hold the inode's {@code mapLock}; nothing here
- * takes a strategy's lock except {@link #getPage} around page creation, where the strategy asks for
- * it ({@code invalidate_lock} shared in Linux 5.15).
+ * takes a strategy's lock except {@link #getPage} and {@link #readaheadPage} around page creation,
+ * where the strategy asks for it ({@code invalidate_lock} shared in Linux 5.15).
  */
 public final class FileSystem {
   private final Kernel k;
@@ -337,6 +337,38 @@ public final class FileSystem {
         }
       }
       return p;
+    }
+  }
+
+  /**
+   * Readahead of one page: if {@code index} is not cached, creates the page (under the strategy's
+   * page-creation lock), reads it from disk and unlocks it; a page already there, or one another
+   * thread inserts first, is left alone ({@code page_cache_ra_unbounded} skips present pages and
+   * never waits on a page lock). True if it created the page.
+   */
+  boolean readaheadPage(Inode inode, long index) {
+    if (inode.cache.get(index) != null) {
+      return false;
+    }
+    boolean pageLock = k.pageLock();
+    try (Held h = k.exclusion.enterPageCreate(inode, index)) {
+      Page fresh = new Page(inode, index, k.memory.allocate());
+      if (pageLock) {
+        fresh.lock();
+      }
+      if (inode.cache.insertIfAbsent(fresh) != null) {
+        if (pageLock) {
+          fresh.unlock();
+        }
+        fresh.put(k.memory);
+        return false;
+      }
+      fresh.refs.incrementAndGet(); // readahead's own, beside the cache's
+      k.races.log("readahead created " + fresh);
+      k.races.hit(RacePoint.READAHEAD_BEFORE_READPAGE, "fill " + fresh);
+      readpage(fresh);
+      release(fresh);
+      return true;
     }
   }
 

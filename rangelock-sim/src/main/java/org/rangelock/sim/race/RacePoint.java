@@ -21,6 +21,8 @@ public enum RacePoint {
   FAULT_BEFORE_INSTALL,
   /** {@code readpage} looked the block up in the block map, before reading the device. */
   READPAGE_AFTER_LOOKUP,
+  /** Readahead created a page and inserted it in the cache, before reading it from disk. */
+  READAHEAD_BEFORE_READPAGE,
   /** Buffered read has the page, before copying out. */
   READ_BEFORE_COPY,
   /** Buffered write entered (its lock held), before the first page lookup. */

@@ -65,7 +65,11 @@ class CaseWindowsTest {
           Map.entry("15.0", NONE),
           Map.entry("16.0", NONE_LEGACY),
           Map.entry("17.0", NONE),
-          Map.entry("17.1", NONE_LEGACY));
+          Map.entry("17.1", NONE_LEGACY),
+          Map.entry(
+              "18.0",
+              EnumSet.of(
+                  Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY, Strategy.MMAPLOCK)));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();

@@ -119,6 +119,18 @@ class OracleTest {
   }
 
   @Test
+  void pagesReadAheadAndNeverPunchedAreAResurrection() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(18);
+    c.setUp(w);
+    w.k.io.readahead(
+        w.file, 0, World.PAGES * (long) PAGE); // old pages cached, no punch, no truncate
+    c.check(w);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+    assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
+  }
+
+  @Test
   void truncatedDataComingBackIsAResurrection() {
     World w = world();
     Case c = CaseRunner.caseNumber(5);
