@@ -42,7 +42,8 @@ public final class CaseRunner {
           new BufferedWriteVsPunch(),
           new FaultVsCollapse(),
           new PrivateCowVsKillers(),
-          new ReadaheadVsKillers());
+          new ReadaheadVsKillers(),
+          new FaultAroundVsKillers());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

@@ -34,6 +34,17 @@ public interface Exclusion {
   }
 
   /**
+   * Taken by fault-around ({@code filemap_map_pages}) around mapping the cached pages {@code
+   * [fromIndex, toIndex)} of {@code inode} before a read fault's own handling; null when it cannot
+   * be had at once, and fault-around then maps nothing (it is an optimisation: Linux only try-locks
+   * there). By default nothing: in Linux fault-around takes no filesystem lock and relies on the
+   * page lock and the {@code page->mapping} and {@code i_size} checks under it.
+   */
+  default Held tryEnterMapPages(Inode inode, long fromIndex, long toIndex) {
+    return Held.NOTHING;
+  }
+
+  /**
    * Taken by a write fault on a shared mapping around {@code page_mkwrite}, before the page lock
    * (XFS and ext4 take {@code invalidate_lock} shared there).
    */

@@ -45,6 +45,12 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public Held tryEnterMapPages(Inode inode, long fromIndex, long toIndex) {
+    Held h = strategy.tryEnterMapPages(inode, fromIndex, toIndex);
+    return h == null ? null : observed(h, "fault-around lock released");
+  }
+
+  @Override
   public Held enterPageMkwrite(Inode inode, long index) {
     return observed(strategy.enterPageMkwrite(inode, index), "page_mkwrite lock released");
   }

@@ -200,6 +200,7 @@ public final class PageKillers {
    */
   private void dropPages(Inode inode, long from, long to, boolean evenCows) {
     k.mmu.unmapMappingRange(inode, from, to, evenCows);
+    k.races.hit(RacePoint.KILL_AFTER_UNMAP, "unmapped " + inode + " pages " + from + ".." + to);
     k.fs.truncateCache(inode, from, to);
     if (evenCows && k.exclusion.unmapsTwice()) {
       k.mmu.unmapMappingRange(inode, from, to, evenCows);

@@ -17,6 +17,11 @@ public enum RacePoint {
   FAULT_START,
   /** Fault created a page and inserted it in the cache, before reading it from disk. */
   FAULT_BEFORE_READPAGE,
+  /**
+   * Fault-around has a cached page in hand (locked, where pages are locked) and checked it, before
+   * installing its PTE.
+   */
+  MAP_PAGES_BEFORE_INSTALL,
   /** Fault has an uptodate page in hand, before installing the PTE. */
   FAULT_BEFORE_INSTALL,
   /** {@code readpage} looked the block up in the block map, before reading the device. */
@@ -47,6 +52,8 @@ public enum RacePoint {
   KILL_START,
   /** A page killer set the new size or decided its range, before unmapping. */
   KILL_BEFORE_UNMAP,
+  /** A page killer unmapped the range, before truncating the cache. */
+  KILL_AFTER_UNMAP,
   /** A page killer unmapped and truncated the cache, before freeing blocks. */
   KILL_BEFORE_FREE,
   /** A page killer freed blocks, before returning. */

@@ -69,7 +69,9 @@ class CaseWindowsTest {
           Map.entry(
               "18.0",
               EnumSet.of(
-                  Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY, Strategy.MMAPLOCK)));
+                  Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY, Strategy.MMAPLOCK)),
+          Map.entry("19.0", NONE),
+          Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();

@@ -131,6 +131,18 @@ class OracleTest {
   }
 
   @Test
+  void pagesFaultAroundMappedAndNeverPunchedAreAResurrection() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(19);
+    c.setUp(w);
+    w.loadPage(w.shared, 0); // fault-around maps pages 0-3; no punch, no truncate follows
+    assertTrue(w.mm.pte(w.shared.startVpn() + 2) != null, "fault-around should have mapped page 2");
+    c.check(w);
+    assertReported(w, ViolationKind.RESURRECTED_DATA);
+    assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
+  }
+
+  @Test
   void truncatedDataComingBackIsAResurrection() {
     World w = world();
     Case c = CaseRunner.caseNumber(5);
