@@ -43,7 +43,8 @@ public final class CaseRunner {
           new FaultVsCollapse(),
           new PrivateCowVsKillers(),
           new ReadaheadVsKillers(),
-          new FaultAroundVsKillers());
+          new FaultAroundVsKillers(),
+          new MigrationVsWriters());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

@@ -380,6 +380,27 @@ public final class FileSystem {
     p.put(k.memory);
   }
 
+  /**
+   * A reference on the page the cache holds where {@code found} was, or null if none is there any
+   * more: a frozen page is waited for (reclaim removes it, migration replaces it), as {@code
+   * find_lock_entries} retries a folio it cannot get. Skipping a frozen page instead would let a
+   * migrated copy outlive a truncation.
+   */
+  private static Page referenced(Inode inode, Page found) {
+    Page p = found;
+    while (!p.tryGet()) {
+      Page now = inode.cache.get(p.index);
+      if (now == null) {
+        return null;
+      }
+      if (now == p) {
+        Thread.onSpinWait();
+      }
+      p = now;
+    }
+    return p;
+  }
+
   /** Takes {@code p} out of the cache and drops the cache's reference. */
   void removeFromCache(Page p) {
     if (p.inode.cache.remove(p)) {
@@ -396,8 +417,9 @@ public final class FileSystem {
    * unmapped (2012's {@code truncate_inode_page}).
    */
   void truncateCache(Inode inode, long from, long to) {
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      if (!p.tryGet()) {
+    for (Page found : inode.cache.pagesIn(from, to)) {
+      Page p = referenced(inode, found);
+      if (p == null) {
         continue;
       }
       if (k.pageLock()) {
@@ -420,8 +442,9 @@ public final class FileSystem {
    */
   boolean invalidate(Inode inode, long from, long to) {
     boolean all = true;
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      if (!p.tryGet()) {
+    for (Page found : inode.cache.pagesIn(from, to)) {
+      Page p = referenced(inode, found);
+      if (p == null) {
         continue;
       }
       if (k.pageLock()) {

@@ -58,6 +58,10 @@ public enum RacePoint {
   KILL_BEFORE_FREE,
   /** A page killer freed blocks, before returning. */
   KILL_AFTER_FREE,
+  /** Migration locked and unmapped the page, before freezing its reference count. */
+  MIGRATE_BEFORE_FREEZE,
+  /** Migration copied the page to the new frame, before the new page replaces it in the cache. */
+  MIGRATE_BEFORE_REPLACE,
   /**
    * A lock of the strategy was just released (hit only in the preemption mode, {@link
    * Races#randomPriorities}).

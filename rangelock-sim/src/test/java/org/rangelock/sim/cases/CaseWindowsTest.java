@@ -71,7 +71,9 @@ class CaseWindowsTest {
               EnumSet.of(
                   Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY, Strategy.MMAPLOCK)),
           Map.entry("19.0", NONE),
-          Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)));
+          Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
+          Map.entry("20.0", EnumSet.noneOf(Strategy.class)),
+          Map.entry("20.1", EnumSet.noneOf(Strategy.class)));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
