@@ -158,6 +158,7 @@ public final class CaseRunner {
       threads.add(t);
       t.start();
     }
+    w.racing = true;
     start.countDown();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watchdogMillis);
     List<Thread> stuck = new ArrayList<>();
@@ -172,6 +173,7 @@ public final class CaseRunner {
         stuck.add(t);
       }
     }
+    w.racing = false;
     races.quiesce();
     if (!stuck.isEmpty()) {
       StringBuilder b = new StringBuilder();
@@ -192,6 +194,7 @@ public final class CaseRunner {
               Races.role("check");
               try {
                 Oracles.always(k);
+                Oracles.explainReads(w, c);
                 c.check(w);
                 Oracles.nothingLeaks(k);
               } catch (Throwable e) {

@@ -36,7 +36,12 @@ final class FaultVsCollapse extends BaseCase {
               w.loadPage(w.shared, 2);
               w.loadPage(w.shared, 3); // SIGBUS once the collapse has set the size
             }),
-        new Role("collapse", () -> w.k.killers.collapseRange(w.file, PAGE, PAGE)));
+        new Role(
+            "collapse",
+            () -> {
+              w.races.hit(RacePoint.ROLE_START, "collapse");
+              w.k.killers.collapseRange(w.file, PAGE, PAGE);
+            }));
   }
 
   @Override
@@ -75,6 +80,16 @@ final class FaultVsCollapse extends BaseCase {
     }
   }
 
+  /** Before the collapse page i holds old page i; after it, old page i + 1 (page 3: SIGBUS). */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    int i = read.index();
+    if (read.inode() != w.file || i < 1 || i > 3) {
+      return null;
+    }
+    return java.util.Arrays.asList(World.page(OLD, i), i == 3 ? null : World.page(OLD, i + 1));
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(
@@ -82,6 +97,12 @@ final class FaultVsCollapse extends BaseCase {
             "the fault caches pages at their old indices between the cache drop and the shift",
             r ->
                 r.pauseAt(
+                        "collapse",
+                        RacePoint.ROLE_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_START,
+                        Windows.WAIT)
+                    .pauseAt(
                         "fault",
                         RacePoint.FAULT_START,
                         1,

@@ -96,6 +96,18 @@ final class FaultVsTruncate extends BaseCase {
     }
   }
 
+  /** Pages 2 and 3 are old (before the truncate) or past EOF (SIGBUS, after it). */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    if (read.inode() != w.file || read.index() < 2 || read.index() > 3) {
+      return null;
+    }
+    if (read.throughPrivateMapping() && read.index() == 2) {
+      return null; // the copy made in set-up, not read by any role
+    }
+    return java.util.Arrays.asList(World.page(TAG, read.index()), null);
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(

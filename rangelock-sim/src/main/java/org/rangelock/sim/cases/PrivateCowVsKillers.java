@@ -55,6 +55,7 @@ final class PrivateCowVsKillers extends BaseCase {
         new Role(
             "punch",
             () -> {
+              w.races.hit(RacePoint.ROLE_START, "punch");
               w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
               w.reuseFreedBlocks(OTHER);
             }),
@@ -129,6 +130,12 @@ final class PrivateCowVsKillers extends BaseCase {
                 + " truncation and its block free",
             r ->
                 r.pauseAt(
+                        "punch",
+                        RacePoint.ROLE_START,
+                        1,
+                        "cow:" + RacePoint.FAULT_START,
+                        Windows.WAIT)
+                    .pauseAt(
                         "cow",
                         RacePoint.FAULT_START,
                         1,

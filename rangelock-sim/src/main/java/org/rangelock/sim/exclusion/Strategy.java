@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 public enum Strategy {
   NONE(NoExclusion::new),
   TRUNCATE_COUNT(TruncateCountExclusion::new),
+  SEQSCHEDLOCK(SeqSchedLockExclusion::new),
   LEGACY(LegacyExclusion::new),
   MMAPLOCK(MmapLockExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),

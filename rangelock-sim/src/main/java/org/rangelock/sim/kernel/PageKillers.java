@@ -153,6 +153,8 @@ public final class PageKillers {
   public void collapseRange(Inode inode, long offset, long length) {
     checkShift("collapse range", offset, length);
     try (Held h = k.exclusion.enter(Op.COLLAPSE, inode, offset, Long.MAX_VALUE)) {
+      k.races.hit(
+          RacePoint.KILL_START, "collapse " + inode + " at " + offset + " length " + length);
       long size = inode.size;
       if (offset + length >= size) {
         throw new IllegalArgumentException(
@@ -174,6 +176,7 @@ public final class PageKillers {
   public void insertRange(Inode inode, long offset, long length) {
     checkShift("insert range", offset, length);
     try (Held h = k.exclusion.enter(Op.INSERT, inode, offset, Long.MAX_VALUE)) {
+      k.races.hit(RacePoint.KILL_START, "insert " + inode + " at " + offset + " length " + length);
       long size = inode.size;
       if (offset >= size) {
         throw new IllegalArgumentException("insert range at " + offset + " not below EOF " + size);

@@ -26,10 +26,16 @@ class CaseWindowsTest {
   private static final Set<Strategy> NONE = EnumSet.of(Strategy.NONE);
   private static final Set<Strategy> NONE_LEGACY =
       EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY);
+
+  /** NONE_LEGACY and the 2.6 sequence-lock proposal, which fails where they fail. */
+  private static final Set<Strategy> UP_TO_LEGACY =
+      EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.SEQSCHEDLOCK, Strategy.LEGACY);
+
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
       EnumSet.of(
           Strategy.NONE,
           Strategy.TRUNCATE_COUNT,
+          Strategy.SEQSCHEDLOCK,
           Strategy.LEGACY,
           Strategy.MMAPLOCK,
           Strategy.INVALIDATE_LOCK);
@@ -42,6 +48,7 @@ class CaseWindowsTest {
       Map.ofEntries(
           Map.entry("1.0", NONE_LEGACY),
           Map.entry("1.1", NONE),
+          Map.entry("1.2", UP_TO_LEGACY),
           Map.entry("2.0", NONE),
           Map.entry("2.1", NONE),
           Map.entry("3.0", UP_TO_INVALIDATE_LOCK),
@@ -50,7 +57,7 @@ class CaseWindowsTest {
           Map.entry("5.0", NONE),
           Map.entry("5.1", NONE),
           Map.entry("6.0", NONE),
-          Map.entry("6.1", NONE_LEGACY),
+          Map.entry("6.1", UP_TO_LEGACY),
           Map.entry("7.0", NONE),
           Map.entry("8.0", ALL_BUT_RANGE_LOCK),
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
@@ -60,16 +67,26 @@ class CaseWindowsTest {
           Map.entry("11.0", NONE),
           Map.entry("12.0", NONE),
           Map.entry("13.0", NONE),
-          Map.entry("13.1", NONE_LEGACY),
-          Map.entry("14.0", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.TWO_STATE)),
+          Map.entry("13.1", UP_TO_LEGACY),
+          Map.entry(
+              "14.0",
+              EnumSet.of(
+                  Strategy.NONE,
+                  Strategy.TRUNCATE_COUNT,
+                  Strategy.SEQSCHEDLOCK,
+                  Strategy.TWO_STATE)),
           Map.entry("15.0", NONE),
-          Map.entry("16.0", NONE_LEGACY),
+          Map.entry("16.0", UP_TO_LEGACY),
           Map.entry("17.0", NONE),
-          Map.entry("17.1", NONE_LEGACY),
+          Map.entry("17.1", UP_TO_LEGACY),
           Map.entry(
               "18.0",
               EnumSet.of(
-                  Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY, Strategy.MMAPLOCK)),
+                  Strategy.NONE,
+                  Strategy.TRUNCATE_COUNT,
+                  Strategy.SEQSCHEDLOCK,
+                  Strategy.LEGACY,
+                  Strategy.MMAPLOCK)),
           Map.entry("19.0", NONE),
           Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
           Map.entry("20.0", EnumSet.noneOf(Strategy.class)),

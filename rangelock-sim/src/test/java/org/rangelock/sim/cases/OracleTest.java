@@ -142,6 +142,34 @@ class OracleTest {
     assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
   }
 
+  /**
+   * The serial-order oracle on reads made during a race: a load that shows data no order of case
+   * 1's operations gives is STALE_DATA; one that shows the second file's data is an information
+   * leak; old data and zeros are explained; reads after the race are not its business.
+   */
+  @Test
+  void aReadDuringTheRaceThatNoSerialOrderExplainsIsReported() {
+    World w = world();
+    Case c = CaseRunner.caseNumber(1);
+    c.setUp(w);
+    w.racing = true;
+    w.loadPage(w.shared, 1); // old data: explained (the punch had not come)
+    org.rangelock.sim.kernel.TestHooks.scribble(w.k, w.file, 1, World.page(0x77, 1));
+    w.loadPage(w.shared, 1); // bytes nobody wrote
+    w.k.io.write(w.other, 0, World.page(0x0E, 0));
+    w.k.writeback.fsync(w.other);
+    w.loadPage(w.shared, 2); // old data: explained
+    org.rangelock.sim.kernel.TestHooks.scribble(w.k, w.file, 2, World.page(0x0E, 0));
+    w.loadPage(w.shared, 2); // the second file's page
+    w.racing = false;
+    w.loadPage(w.shared, 1); // after the race: not recorded
+    Oracles.explainReads(w, c);
+    List<Violation> v = w.races.violations();
+    assertTrue(v.size() == 2, () -> "two unexplained reads: " + v);
+    assertTrue(v.get(0).kind() == ViolationKind.STALE_DATA, v.get(0)::toString);
+    assertTrue(v.get(1).kind() == ViolationKind.INFORMATION_LEAK, v.get(1)::toString);
+  }
+
   @Test
   void truncatedDataComingBackIsAResurrection() {
     World w = world();
