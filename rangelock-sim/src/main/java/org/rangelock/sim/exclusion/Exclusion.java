@@ -1,5 +1,6 @@
 package org.rangelock.sim.exclusion;
 
+import org.rangelock.sim.kernel.AddressSpace;
 import org.rangelock.sim.kernel.Inode;
 
 /**
@@ -27,6 +28,15 @@ public interface Exclusion {
 
   /** Taken for the whole of {@code op} on {@code [start, end)} of {@code inode}. */
   Held enter(Op op, Inode inode, long start, long end);
+
+  /**
+   * Taken by every fault, for its whole handling, on the faulting address space: {@code mmap_sem}
+   * (now {@code mmap_lock}) read, which every Linux fault holds. Only a design that makes other
+   * operations take it against faults models it; by default nothing.
+   */
+  default Held enterFaultMm(AddressSpace mm) {
+    return Held.NOTHING;
+  }
 
   /** Taken while a page is created and filled in the cache (fault, buffered read). */
   default Held enterPageCreate(Inode inode, long index) {

@@ -12,6 +12,7 @@ public enum Strategy {
   TRUNCATE_COUNT(TruncateCountExclusion::new),
   SEQSCHEDLOCK(SeqSchedLockExclusion::new),
   LEGACY(LegacyExclusion::new),
+  MMAP_SEM(MmapSemExclusion::new),
   MMAPLOCK(MmapLockExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),
   TWO_STATE(TwoStateExclusion::new),

@@ -44,6 +44,12 @@ public final class FaultHandler {
   }
 
   void fault(Vma vma, long vpn, boolean write) {
+    try (Held mmapSem = k.exclusion.enterFaultMm(vma.mm())) {
+      handle(vma, vpn, write);
+    }
+  }
+
+  private void handle(Vma vma, long vpn, boolean write) {
     Inode inode = vma.inode();
     long index = vma.indexOf(vpn);
     if (!write && faultAroundPages > 1 && mapPagesAround(vma, vpn)) {

@@ -40,6 +40,11 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public Held enterFaultMm(AddressSpace mm) {
+    return observed(strategy.enterFaultMm(mm), "mmap_sem of " + mm + " released");
+  }
+
+  @Override
   public Held enterPageCreate(Inode inode, long index) {
     return observed(strategy.enterPageCreate(inode, index), "page creation lock released");
   }
