@@ -132,10 +132,24 @@ final class FaultVsTruncate extends BaseCase {
                         "fault:FAULT_BEFORE_INSTALL#3",
                         Windows.WAIT)
                     .pauseAt(
+                        "fault", RacePoint.FAULT_BEFORE_INSTALL, 3, "truncate:done", Windows.WAIT)),
+        new Window(
+            "the fault reads page 3 after the new size is set and maps it before the unmap: the"
+                + " load sees zeros, neither the old data nor SIGBUS",
+            r ->
+                r.pauseAt(
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_BEFORE_READPAGE,
+                        Windows.WAIT)
+                    .pauseAt(
                         "fault",
-                        RacePoint.FAULT_BEFORE_INSTALL,
-                        3,
-                        "truncate:done",
-                        Windows.WAIT)));
+                        RacePoint.FAULT_BEFORE_READPAGE,
+                        1,
+                        "truncate:" + RacePoint.KILL_BEFORE_UNMAP,
+                        Windows.WAIT)
+                    .pauseAt(
+                        "truncate", RacePoint.KILL_BEFORE_UNMAP, 1, "fault:done", Windows.WAIT)));
   }
 }

@@ -53,6 +53,7 @@ class CaseWindowsTest {
           Map.entry("1.2", UP_TO_LEGACY),
           Map.entry("2.0", NONE),
           Map.entry("2.1", NONE),
+          Map.entry("2.2", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
           Map.entry("3.0", UP_TO_INVALIDATE_LOCK),
           Map.entry("4.0", NONE),
           Map.entry("4.1", NONE),
