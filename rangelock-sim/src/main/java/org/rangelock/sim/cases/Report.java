@@ -19,9 +19,9 @@ public final class Report {
 
   /**
    * Trials per cell of the default run (the {@code cases} command without options): 60, the same
-   * for every cell. A trial costs about 5 ms of wall time whatever the load (its random delays are
-   * parks), so 9 strategies × 20 cases × 60 trials keep the run near 50 s; it was 100 while the
-   * matrix was 7 × 14. {@code --trials} and {@code --full} run more.
+   * for every cell. A trial costs 4–6 ms of wall time on a 2-core machine (its random delays are
+   * parks), so 9 strategies × 20 cases × 60 trials took 42 s at load 3; it was 100 while the matrix
+   * was 7 × 14. {@code --trials} and {@code --full} run more.
    */
   public static final int DEFAULT_TRIALS = 60;
 
