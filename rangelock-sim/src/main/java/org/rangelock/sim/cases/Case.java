@@ -31,4 +31,15 @@ public interface Case {
 
   /** Interleavings known to open this race, for directed tests. */
   List<Window> windows();
+
+  /**
+   * Every content the page a role read during the race ({@code read}) can show at some point of
+   * some serial order of the case's operations — {@code null} in the list stands for SIGBUS — or
+   * null when the case makes no claim about that page. The serial-order oracle ({@link
+   * Oracles#explainReads}) holds every read the roles made through {@link World#loadPage} and
+   * {@link World#cachedPage} to it.
+   */
+  default List<byte[]> serialStates(World w, World.Read read) {
+    return null;
+  }
 }

@@ -38,7 +38,13 @@ public final class CaseRunner {
           new BufferedReadVsDirectWrite(),
           new DirectWriteVsPunch(),
           new TwoKillers(),
-          new DirectReadVsPunch());
+          new DirectReadVsPunch(),
+          new BufferedWriteVsPunch(),
+          new FaultVsCollapse(),
+          new PrivateCowVsKillers(),
+          new ReadaheadVsKillers(),
+          new FaultAroundVsKillers(),
+          new MigrationVsWriters());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;
@@ -152,6 +158,7 @@ public final class CaseRunner {
       threads.add(t);
       t.start();
     }
+    w.racing = true;
     start.countDown();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watchdogMillis);
     List<Thread> stuck = new ArrayList<>();
@@ -166,6 +173,7 @@ public final class CaseRunner {
         stuck.add(t);
       }
     }
+    w.racing = false;
     races.quiesce();
     if (!stuck.isEmpty()) {
       StringBuilder b = new StringBuilder();
@@ -186,6 +194,7 @@ public final class CaseRunner {
               Races.role("check");
               try {
                 Oracles.always(k);
+                Oracles.explainReads(w, c);
                 c.check(w);
                 Oracles.nothingLeaks(k);
               } catch (Throwable e) {

@@ -54,6 +54,23 @@ final class FaultVsBufferedIo extends BaseCase {
         ViolationKind.LOST_WRITE, "page 2 on disk after fsync", w.diskPage(w.file, 2), n2);
   }
 
+  /** Each page is as before the write or as after it. */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    if (read.inode() != w.file) {
+      return null;
+    }
+    switch (read.index()) {
+      case 1:
+        return List.of(World.page(OLD, 1), World.page(NEW, 1));
+      case 2:
+        return List.of(
+            World.page(OLD, 2), World.overlay(World.page(OLD, 2), new byte[] {7, 7, 7, 7}, 100));
+      default:
+        return null;
+    }
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(

@@ -34,6 +34,7 @@ final class FaultVsPunch extends BaseCase {
         new Role(
             "punch",
             () -> {
+              w.races.hit(RacePoint.ROLE_START, "punch");
               w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
               w.reuseFreedBlocks(OTHER);
             }));
@@ -65,6 +66,15 @@ final class FaultVsPunch extends BaseCase {
         ViolationKind.STALE_DATA, "untouched page 3", w.cachedPage(w.file, 3), World.page(TAG, 3));
   }
 
+  /** Pages 1 and 2 are old (the punch has not reached them) or zero (it has). */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    if (read.inode() != w.file || read.index() < 1 || read.index() > 2) {
+      return null;
+    }
+    return java.util.Arrays.asList(World.page(TAG, read.index()), World.zeros());
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(
@@ -90,6 +100,23 @@ final class FaultVsPunch extends BaseCase {
                     .pauseAt(
                         "fault", RacePoint.READPAGE_AFTER_LOOKUP, 1, "punch:done", Windows.WAIT)
                     // Keep the second page's fault out of the way: this window is about the first.
-                    .pauseAt("fault", RacePoint.FAULT_START, 2, "punch:done", Windows.WAIT)));
+                    .pauseAt("fault", RacePoint.FAULT_START, 2, "punch:done", Windows.WAIT)),
+        new Window(
+            "the fault is past its sequence sample when the punch starts, fills the page after the"
+                + " cache truncation, and its retry maps that cached copy",
+            r ->
+                r.pauseAt(
+                        "punch",
+                        RacePoint.ROLE_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_START,
+                        Windows.WAIT)
+                    .pauseAt(
+                        "fault",
+                        RacePoint.FAULT_START,
+                        1,
+                        "punch:" + RacePoint.KILL_BEFORE_FREE,
+                        Windows.WAIT)
+                    .pauseAt("punch", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)));
   }
 }

@@ -96,6 +96,18 @@ final class FaultVsTruncate extends BaseCase {
     }
   }
 
+  /** Pages 2 and 3 are old (before the truncate) or past EOF (SIGBUS, after it). */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    if (read.inode() != w.file || read.index() < 2 || read.index() > 3) {
+      return null;
+    }
+    if (read.throughPrivateMapping() && read.index() == 2) {
+      return null; // the copy made in set-up, not read by any role
+    }
+    return java.util.Arrays.asList(World.page(TAG, read.index()), null);
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(
@@ -120,10 +132,24 @@ final class FaultVsTruncate extends BaseCase {
                         "fault:FAULT_BEFORE_INSTALL#3",
                         Windows.WAIT)
                     .pauseAt(
+                        "fault", RacePoint.FAULT_BEFORE_INSTALL, 3, "truncate:done", Windows.WAIT)),
+        new Window(
+            "the fault reads page 3 after the new size is set and maps it before the unmap: the"
+                + " load sees zeros, neither the old data nor SIGBUS",
+            r ->
+                r.pauseAt(
+                        "truncate",
+                        RacePoint.KILL_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_BEFORE_READPAGE,
+                        Windows.WAIT)
+                    .pauseAt(
                         "fault",
-                        RacePoint.FAULT_BEFORE_INSTALL,
-                        3,
-                        "truncate:done",
-                        Windows.WAIT)));
+                        RacePoint.FAULT_BEFORE_READPAGE,
+                        1,
+                        "truncate:" + RacePoint.KILL_BEFORE_UNMAP,
+                        Windows.WAIT)
+                    .pauseAt(
+                        "truncate", RacePoint.KILL_BEFORE_UNMAP, 1, "fault:done", Windows.WAIT)));
   }
 }

@@ -2,7 +2,9 @@ package org.rangelock.sim.cases;
 
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.rangelock.sim.kernel.AddressSpace;
 import org.rangelock.sim.kernel.Inode;
@@ -34,6 +36,47 @@ public final class Oracles {
     }
     for (Inode inode : k.fs.inodes()) {
       cacheAgreesWithDisk(k, inode);
+    }
+  }
+
+  /**
+   * The serial-order oracle: every read a role made during the race (through {@link World#loadPage}
+   * or {@link World#cachedPage}) shows a content the case's serial orders give that page ({@link
+   * Case#serialStates}) — else {@code STALE_DATA}, or {@code INFORMATION_LEAK} when what it got is
+   * a page of the second file. Pages the case makes no claim about are skipped.
+   */
+  public static void explainReads(World w, Case c) {
+    for (World.Read r : w.reads) {
+      List<byte[]> states = c.serialStates(w, r);
+      if (states == null) {
+        continue;
+      }
+      boolean explained = false;
+      for (byte[] s : states) {
+        explained |= s == null ? r.got() == null : Arrays.equals(s, r.got());
+      }
+      if (explained) {
+        continue;
+      }
+      // Another file's bytes: one of its pages below its EOF that holds data (zeros are anyone's).
+      boolean leak = false;
+      long otherPages = (w.other.size() + PAGE - 1) / PAGE;
+      for (int i = 0; r.got() != null && i < otherPages && !leak; i++) {
+        byte[] theirs = w.diskPage(w.other, i);
+        leak = !Arrays.equals(theirs, new byte[PAGE]) && Arrays.equals(r.got(), theirs);
+      }
+      w.races.violation(
+          leak ? ViolationKind.INFORMATION_LEAK : ViolationKind.STALE_DATA,
+          r.role()
+              + "'s "
+              + r.how()
+              + " of page "
+              + r.index()
+              + " during the race got "
+              + World.describe(r.got())
+              + (leak ? ", the second file's data" : "")
+              + "; the serial orders give "
+              + World.describeAll(states.toArray(new byte[0][])));
     }
   }
 

@@ -22,6 +22,7 @@ public final class Scenario {
     this.world = new World(new Kernel(strategy.create(), Races.quiet(), blocks));
     scenario.setUp(world);
     this.roles = scenario.roles(world);
+    world.racing = true;
   }
 
   /** Case {@code caseNumber} (1–7) under {@code strategy}, set up and not yet run. */
@@ -47,8 +48,10 @@ public final class Scenario {
 
   /** Checks the case's invariants and the always-invariants; returns what was violated. */
   public List<Violation> check() {
+    world.racing = false;
     world.races.quiesce();
     Oracles.always(world.k);
+    Oracles.explainReads(world, scenario);
     scenario.check(world);
     Oracles.nothingLeaks(world.k);
     return world.races.violations();

@@ -24,7 +24,12 @@ final class TwoKillers extends BaseCase {
   @Override
   public List<Role> roles(World w) {
     return List.of(
-        new Role("punch", () -> w.k.killers.punchHole(w.file, PAGE, 2L * PAGE)),
+        new Role(
+            "punch",
+            () -> {
+              w.races.hit(RacePoint.ROLE_START, "punch");
+              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
+            }),
         new Role(
             "truncate",
             () -> {
@@ -58,6 +63,20 @@ final class TwoKillers extends BaseCase {
         World.zeros());
   }
 
+  /**
+   * Page 1 is old, old up to the new EOF and zero past it (truncate only), or zero (punch, with or
+   * without the truncate).
+   */
+  @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    if (read.inode() != w.file || read.index() != 1) {
+      return null;
+    }
+    byte[] half = World.page(OLD, 1);
+    java.util.Arrays.fill(half, (int) (NEW_SIZE - PAGE), PAGE, (byte) 0);
+    return List.of(World.page(OLD, 1), half, World.zeros());
+  }
+
   @Override
   public List<Window> windows() {
     return List.of(
@@ -75,6 +94,12 @@ final class TwoKillers extends BaseCase {
             "the fault refills page 1 between the punch's cache truncation and its block free",
             r ->
                 r.pauseAt(
+                        "punch",
+                        RacePoint.ROLE_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_START,
+                        Windows.WAIT)
+                    .pauseAt(
                         "fault",
                         RacePoint.FAULT_START,
                         1,

@@ -35,6 +35,32 @@ public final class World {
   /** Shared mapping of the second file, the same size. */
   public final Vma otherShared;
 
+  /**
+   * A read a role made during the race: the file page, how (a load through the shared or the
+   * private mapping, or a buffered read), and what it got (null for SIGBUS).
+   */
+  public record Read(String role, Inode inode, int index, String how, byte[] got) {
+    public boolean throughPrivateMapping() {
+      return how.equals(PRIVATE_LOAD);
+    }
+  }
+
+  static final String SHARED_LOAD = "load through the shared mapping";
+  static final String PRIVATE_LOAD = "load through the private mapping";
+  static final String BUFFERED_READ = "buffered read";
+
+  /** The reads roles made while {@link #racing}, for the serial-order oracle. */
+  final java.util.Queue<Read> reads = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Set by the runner from the start of the roles until they have all finished. */
+  volatile boolean racing;
+
+  private void record(Inode inode, int index, String how, byte[] got) {
+    if (racing) {
+      reads.add(new Read(Races.role(), inode, index, how, got == null ? null : got.clone()));
+    }
+  }
+
   /** What the roles' system calls returned, by name, for the case's check. */
   public final java.util.Map<String, Integer> returned =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -95,8 +121,9 @@ public final class World {
 
   /** Page {@code index} read through the buffered path (zeros past EOF). */
   public byte[] cachedPage(Inode inode, int index) {
-    byte[] got = k.io.read(inode, (long) index * PAGE, PAGE);
-    return Arrays.copyOf(got, PAGE);
+    byte[] got = Arrays.copyOf(k.io.read(inode, (long) index * PAGE, PAGE), PAGE);
+    record(inode, index, BUFFERED_READ, got);
+    return got;
   }
 
   /** Page {@code index} loaded through {@code vma}, or null on SIGBUS. */
@@ -104,10 +131,11 @@ public final class World {
     byte[] b = new byte[PAGE];
     try {
       k.mmu.load(mm, vma.address((long) index * PAGE), b, 0, PAGE);
-      return b;
     } catch (SigBus e) {
-      return null;
+      b = null;
     }
+    record(vma.inode(), index, vma.shared() ? SHARED_LOAD : PRIVATE_LOAD, b);
+    return b;
   }
 
   /** Page {@code index} of {@code inode} on disk (zeros past EOF, holes, unwritten). */

@@ -43,6 +43,7 @@ final class WritebackVsPunch extends BaseCase {
         new Role(
             "punch",
             () -> {
+              w.races.hit(RacePoint.ROLE_START, "punch");
               w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
               w.reuseFreedBlocks(OTHER);
             }),
@@ -104,7 +105,16 @@ final class WritebackVsPunch extends BaseCase {
         new Window(
             "a store refaults the old block while the punch is between cache and blocks",
             r ->
+                // The punch starts only once the fault is under way (past any sample a design's
+                // fault takes before FAULT_START), so the window does not depend on who starts
+                // first.
                 r.pauseAt(
+                        "punch",
+                        RacePoint.ROLE_START,
+                        1,
+                        "fault:" + RacePoint.FAULT_START,
+                        Windows.WAIT)
+                    .pauseAt(
                         "fault",
                         RacePoint.FAULT_START,
                         1,

@@ -1,5 +1,6 @@
 package org.rangelock.sim.exclusion;
 
+import org.rangelock.sim.kernel.AddressSpace;
 import org.rangelock.sim.kernel.Inode;
 
 /**
@@ -28,8 +29,28 @@ public interface Exclusion {
   /** Taken for the whole of {@code op} on {@code [start, end)} of {@code inode}. */
   Held enter(Op op, Inode inode, long start, long end);
 
+  /**
+   * Taken by every fault, for its whole handling, on the faulting address space: {@code mmap_sem}
+   * (now {@code mmap_lock}) read, which every Linux fault holds. Only a design that makes other
+   * operations take it against faults models it; by default nothing.
+   */
+  default Held enterFaultMm(AddressSpace mm) {
+    return Held.NOTHING;
+  }
+
   /** Taken while a page is created and filled in the cache (fault, buffered read). */
   default Held enterPageCreate(Inode inode, long index) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Taken by fault-around ({@code filemap_map_pages}) around mapping the cached pages {@code
+   * [fromIndex, toIndex)} of {@code inode} before a read fault's own handling; null when it cannot
+   * be had at once, and fault-around then maps nothing (it is an optimisation: Linux only try-locks
+   * there). By default nothing: in Linux fault-around takes no filesystem lock and relies on the
+   * page lock and the {@code page->mapping} and {@code i_size} checks under it.
+   */
+  default Held tryEnterMapPages(Inode inode, long fromIndex, long toIndex) {
     return Held.NOTHING;
   }
 

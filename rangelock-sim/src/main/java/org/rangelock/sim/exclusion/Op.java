@@ -4,6 +4,11 @@ package org.rangelock.sim.exclusion;
 public enum Op {
   FAULT,
   READ,
+  /**
+   * {@code readahead(2)}, {@code fadvise(POSIX_FADV_WILLNEED)}, {@code madvise(MADV_WILLNEED)}:
+   * reads pages into the cache with no {@code i_rwsem} and no fault.
+   */
+  READAHEAD,
   WRITE,
   DIRECT_READ,
   DIRECT_WRITE,

@@ -63,6 +63,7 @@ public final class RangeLockExclusion implements Exclusion {
       case FAULT:
         return MappingMode.FAULT;
       case READ:
+      case READAHEAD:
         return MappingMode.READ;
       case WRITE:
       case FALLOCATE:
@@ -91,6 +92,18 @@ public final class RangeLockExclusion implements Exclusion {
             : Range.of(from, Math.max(from + PAGE, (end + PAGE - 1) / PAGE * PAGE));
     RangeHandle<MappingMode> h = lockOf(inode).acquire(range, modeOf(op));
     return h::close;
+  }
+
+  /**
+   * Fault-around takes {@code FAULT} on the pages it may map, as a fault would, but only if it can
+   * at once: it runs before the fault's own hold, and a blocking wait there behind a queued killer
+   * while another range of the same thread is held is what the core's FIFO order must never meet.
+   */
+  @Override
+  public Held tryEnterMapPages(Inode inode, long fromIndex, long toIndex) {
+    RangeHandle<MappingMode> h =
+        lockOf(inode).tryAcquire(Range.of(fromIndex * PAGE, toIndex * PAGE), MappingMode.FAULT);
+    return h == null ? null : h::close;
   }
 
   @Override

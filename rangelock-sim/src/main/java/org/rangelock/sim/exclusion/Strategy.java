@@ -10,7 +10,9 @@ import java.util.function.Supplier;
 public enum Strategy {
   NONE(NoExclusion::new),
   TRUNCATE_COUNT(TruncateCountExclusion::new),
+  SEQSCHEDLOCK(SeqSchedLockExclusion::new),
   LEGACY(LegacyExclusion::new),
+  MMAP_SEM(MmapSemExclusion::new),
   MMAPLOCK(MmapLockExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),
   TWO_STATE(TwoStateExclusion::new),

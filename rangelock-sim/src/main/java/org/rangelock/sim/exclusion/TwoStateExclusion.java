@@ -130,7 +130,7 @@ public final class TwoStateExclusion extends LegacyExclusion {
       return faultWithFaultsDisabled(inode, fdm);
     }
     InodeRwsem.Mode mode =
-        op == Op.READ || op == Op.DIRECT_READ
+        op == Op.READ || op == Op.READAHEAD || op == Op.DIRECT_READ
             ? InodeRwsem.Mode.NOT_TAKEN
             : InodeRwsem.xfs(op, inode, end);
     Held outer = rwsem.take(inode, mode);
@@ -172,6 +172,7 @@ public final class TwoStateExclusion extends LegacyExclusion {
     switch (op) {
       case FAULT:
       case READ:
+      case READAHEAD:
       case WRITE:
         add = true;
         break;

@@ -56,6 +56,11 @@ public final class AddressSpace {
     return null;
   }
 
+  /** This address space's number on its machine (1, 2, …). */
+  public int id() {
+    return id;
+  }
+
   /** The present entry for {@code vpn}, or null. */
   public Pte pte(long vpn) {
     return table.get(vpn);

@@ -72,6 +72,31 @@ public final class BufferedIo {
     return done == length ? out : java.util.Arrays.copyOf(out, done);
   }
 
+  /**
+   * {@code readahead(2)} / {@code fadvise(POSIX_FADV_WILLNEED)} of {@code [offset, offset +
+   * length)}: every page of the range below EOF that is not cached is created and read from disk
+   * ({@code page_cache_ra_unbounded}); cached pages are left alone, nothing is copied out. It takes
+   * no {@code i_rwsem} in any kernel; what it takes is the strategy's {@code READAHEAD} and, per
+   * page created, its page-creation lock ({@code invalidate_lock} shared since 5.15). Returns how
+   * many pages it created.
+   */
+  public int readahead(Inode inode, long offset, long length) {
+    checkRange(offset, length);
+    int created = 0;
+    try (Held h = k.exclusion.enter(Op.READAHEAD, inode, offset, offset + length)) {
+      for (long index = offset / PAGE; index * PAGE < offset + length; index++) {
+        // i_size sampled per page, as page_cache_ra_unbounded's caller bounds the window by it.
+        if (index * PAGE >= inode.size) {
+          break;
+        }
+        if (k.fs.readaheadPage(inode, index)) {
+          created++;
+        }
+      }
+    }
+    return created;
+  }
+
   /** Writes {@code data} at {@code offset}, extending the file if it reaches past EOF. */
   public void write(Inode inode, long offset, byte[] data) {
     checkRange(offset, data.length);

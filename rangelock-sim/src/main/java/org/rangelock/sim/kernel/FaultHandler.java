@@ -17,17 +17,44 @@ import org.rangelock.sim.race.ViolationKind;
  * (SIGBUS past EOF); find or create the page (creation under the strategy's page-creation lock) and
  * read it from disk; lock it and check it is still in the cache; recheck {@code i_size} if the
  * strategy does; install the PTE. Each gap between those steps is a {@link RacePoint}.
+ *
+ * <p>With fault-around on ({@link #faultAround}), a read fault first maps the cached, uptodate
+ * pages around it without any of that, as {@code filemap_map_pages} does (the page lock, tried, is
+ * its only lock).
  */
 public final class FaultHandler {
   private final Kernel k;
+
+  /** Pages fault-around covers ({@code fault_around_bytes / PAGE_SIZE}); 1 turns it off. */
+  private volatile int faultAroundPages = 1;
 
   FaultHandler(Kernel k) {
     this.k = k;
   }
 
+  /**
+   * Turns fault-around on ({@code pages} &gt; 1, a power of two; Linux's default is 16) or off (1).
+   * Off by default, so that the cases that do not ask for it keep one fault per page.
+   */
+  public void faultAround(int pages) {
+    if (pages < 1 || Integer.bitCount(pages) != 1) {
+      throw new IllegalArgumentException("fault-around pages must be a power of two: " + pages);
+    }
+    faultAroundPages = pages;
+  }
+
   void fault(Vma vma, long vpn, boolean write) {
+    try (Held mmapSem = k.exclusion.enterFaultMm(vma.mm())) {
+      handle(vma, vpn, write);
+    }
+  }
+
+  private void handle(Vma vma, long vpn, boolean write) {
     Inode inode = vma.inode();
     long index = vma.indexOf(vpn);
+    if (!write && faultAroundPages > 1 && mapPagesAround(vma, vpn)) {
+      return; // the faulting page itself was cached and is mapped now (do_fault_around)
+    }
     String what = (write ? "write" : "read") + " fault " + inode + " page " + index;
     try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE);
         Held mkwrite =
@@ -89,6 +116,66 @@ public final class FaultHandler {
         page.put(k.memory);
       }
     }
+  }
+
+  /**
+   * Fault-around ({@code do_fault_around}, {@code filemap_map_pages}, Linux 3.15+): before a read
+   * fault's own handling, maps read-only every page of the aligned window around it that is cached
+   * and uptodate and not mapped yet, with no {@code ->fault} and so none of the locks a fault
+   * takes. Per page, as Linux: take a reference, try-lock the page (skip it if that fails, where
+   * the strategy locks pages), and under the lock check it is still in the cache, uptodate and
+   * below EOF; install under the page-table lock if the strategy's fault sequence still holds. True
+   * if the faulting page is mapped afterwards.
+   */
+  private boolean mapPagesAround(Vma vma, long vpn) {
+    Inode inode = vma.inode();
+    long index = vma.indexOf(vpn);
+    long from = Math.max(vma.pgoff(), index / faultAroundPages * faultAroundPages);
+    long to = Math.min(vma.pgoff() + vma.pages(), from + faultAroundPages);
+    boolean mappedFaulting = false;
+    Held h = k.exclusion.tryEnterMapPages(inode, from, to);
+    if (h == null) {
+      k.races.log("fault-around of " + inode + " pages " + from + ".." + to + " skipped");
+      return false;
+    }
+    try (h) {
+      long sequence = k.exclusion.faultSequence(inode);
+      for (long i = from; i < to; i++) {
+        long v = vma.startVpn() + (i - vma.pgoff());
+        if (vma.mm().pte(v) != null) {
+          continue;
+        }
+        Page p = inode.cache.get(i);
+        if (p == null || !p.uptodate || !p.tryGet()) {
+          continue;
+        }
+        boolean locked = k.pageLock() && p.tryLock();
+        try {
+          if (k.pageLock() && !locked) {
+            continue;
+          }
+          if (p.removed || !p.uptodate || i * PAGE >= inode.size) {
+            continue;
+          }
+          String what = "fault-around " + inode + " page " + i;
+          k.races.hit(RacePoint.MAP_PAGES_BEFORE_INSTALL, what + " " + p);
+          p.refs.incrementAndGet(); // the PTE's reference
+          if (!k.mmu.installIf(vma.mm(), v, new Pte(p.frame, p, false), valid(inode, sequence))) {
+            p.refs.decrementAndGet();
+            k.races.log(what + " not mapped: the mapping was unmapped meanwhile");
+            continue;
+          }
+          k.races.log("installed PTE for " + what + " -> " + p);
+          mappedFaulting |= i == index;
+        } finally {
+          if (locked) {
+            p.unlock();
+          }
+          p.put(k.memory);
+        }
+      }
+    }
+    return mappedFaulting;
   }
 
   private java.util.function.BooleanSupplier valid(Inode inode, long sequence) {

@@ -15,8 +15,8 @@ import org.rangelock.sim.race.ViolationKind;
  * finding or creating a page, truncating a range of the cache, invalidating it.
  *
  * <p>Blocks are as large as pages. Block-map changes hold the inode's {@code mapLock}; nothing here
- * takes a strategy's lock except {@link #getPage} around page creation, where the strategy asks for
- * it ({@code invalidate_lock} shared in Linux 5.15).
+ * takes a strategy's lock except {@link #getPage} and {@link #readaheadPage} around page creation,
+ * where the strategy asks for it ({@code invalidate_lock} shared in Linux 5.15).
  */
 public final class FileSystem {
   private final Kernel k;
@@ -340,12 +340,65 @@ public final class FileSystem {
     }
   }
 
+  /**
+   * Readahead of one page: if {@code index} is not cached, creates the page (under the strategy's
+   * page-creation lock), reads it from disk and unlocks it; a page already there, or one another
+   * thread inserts first, is left alone ({@code page_cache_ra_unbounded} skips present pages and
+   * never waits on a page lock). True if it created the page.
+   */
+  boolean readaheadPage(Inode inode, long index) {
+    if (inode.cache.get(index) != null) {
+      return false;
+    }
+    boolean pageLock = k.pageLock();
+    try (Held h = k.exclusion.enterPageCreate(inode, index)) {
+      Page fresh = new Page(inode, index, k.memory.allocate());
+      if (pageLock) {
+        fresh.lock();
+      }
+      if (inode.cache.insertIfAbsent(fresh) != null) {
+        if (pageLock) {
+          fresh.unlock();
+        }
+        fresh.put(k.memory);
+        return false;
+      }
+      fresh.refs.incrementAndGet(); // readahead's own, beside the cache's
+      k.races.log("readahead created " + fresh);
+      k.races.hit(RacePoint.READAHEAD_BEFORE_READPAGE, "fill " + fresh);
+      readpage(fresh);
+      release(fresh);
+      return true;
+    }
+  }
+
   /** Unlocks (if the strategy locks pages) and drops the caller's reference. */
   void release(Page p) {
     if (k.pageLock()) {
       p.unlock();
     }
     p.put(k.memory);
+  }
+
+  /**
+   * A reference on the page the cache holds where {@code found} was, or null if none is there any
+   * more: a frozen page is waited for (reclaim removes it, migration replaces it), as {@code
+   * find_lock_entries} retries a folio it cannot get. Skipping a frozen page instead would let a
+   * migrated copy outlive a truncation.
+   */
+  private static Page referenced(Inode inode, Page found) {
+    Page p = found;
+    while (!p.tryGet()) {
+      Page now = inode.cache.get(p.index);
+      if (now == null) {
+        return null;
+      }
+      if (now == p) {
+        Thread.onSpinWait();
+      }
+      p = now;
+    }
+    return p;
   }
 
   /** Takes {@code p} out of the cache and drops the cache's reference. */
@@ -364,8 +417,9 @@ public final class FileSystem {
    * unmapped (2012's {@code truncate_inode_page}).
    */
   void truncateCache(Inode inode, long from, long to) {
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      if (!p.tryGet()) {
+    for (Page found : inode.cache.pagesIn(from, to)) {
+      Page p = referenced(inode, found);
+      if (p == null) {
         continue;
       }
       if (k.pageLock()) {
@@ -388,8 +442,9 @@ public final class FileSystem {
    */
   boolean invalidate(Inode inode, long from, long to) {
     boolean all = true;
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      if (!p.tryGet()) {
+    for (Page found : inode.cache.pagesIn(from, to)) {
+      Page p = referenced(inode, found);
+      if (p == null) {
         continue;
       }
       if (k.pageLock()) {

@@ -52,6 +52,17 @@ public final class Inode {
     }
   }
 
+  /**
+   * The address spaces that map this file, each once, in order of their {@link AddressSpace#id}.
+   */
+  public List<AddressSpace> mappedBy() {
+    java.util.TreeMap<Integer, AddressSpace> mms = new java.util.TreeMap<>();
+    for (Vma v : mappings) {
+      mms.put(v.mm().id(), v.mm());
+    }
+    return List.copyOf(mms.values());
+  }
+
   public PageCache cache() {
     return cache;
   }

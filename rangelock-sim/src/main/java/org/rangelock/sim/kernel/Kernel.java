@@ -13,8 +13,8 @@ import org.rangelock.sim.race.Races;
  * <p>Where things live: faults in {@link FaultHandler}; buffered read and write in {@link
  * BufferedIo}; direct IO in {@link DirectIo}; writeback and fsync in {@link Writeback}; truncate,
  * punch, zero, collapse, insert and fallocate in {@link PageKillers}; reclaim in {@link Reclaim};
- * the block map and the page-cache helpers they share in {@link FileSystem}; loads, stores, PTEs
- * and TLBs in {@link Mmu}.
+ * page migration in {@link Migration}; the block map and the page-cache helpers they share in
+ * {@link FileSystem}; loads, stores, PTEs and TLBs in {@link Mmu}.
  */
 public final class Kernel {
   public final Races races;
@@ -29,6 +29,7 @@ public final class Kernel {
   public final Writeback writeback;
   public final PageKillers killers;
   public final Reclaim reclaim;
+  public final Migration migration;
   private final List<AddressSpace> spaces = new CopyOnWriteArrayList<>();
 
   public Kernel(Exclusion exclusion, Races races, int blocks) {
@@ -44,6 +45,7 @@ public final class Kernel {
     this.writeback = new Writeback(this);
     this.killers = new PageKillers(this);
     this.reclaim = new Reclaim(this);
+    this.migration = new Migration(this);
   }
 
   /** A new, empty address space. */

@@ -40,8 +40,19 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public Held enterFaultMm(AddressSpace mm) {
+    return observed(strategy.enterFaultMm(mm), "mmap_sem of " + mm + " released");
+  }
+
+  @Override
   public Held enterPageCreate(Inode inode, long index) {
     return observed(strategy.enterPageCreate(inode, index), "page creation lock released");
+  }
+
+  @Override
+  public Held tryEnterMapPages(Inode inode, long fromIndex, long toIndex) {
+    Held h = strategy.tryEnterMapPages(inode, fromIndex, toIndex);
+    return h == null ? null : observed(h, "fault-around lock released");
   }
 
   @Override

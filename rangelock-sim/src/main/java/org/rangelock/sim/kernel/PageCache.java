@@ -23,6 +23,11 @@ public final class PageCache {
     return pages.putIfAbsent(page.index, page);
   }
 
+  /** Puts {@code fresh} where {@code old} is; false (and nothing changed) if {@code old} is not. */
+  boolean replace(Page old, Page fresh) {
+    return pages.replace(old.index, old, fresh);
+  }
+
   boolean remove(Page page) {
     return pages.remove(page.index, page);
   }

@@ -153,12 +153,18 @@ public final class PageKillers {
   public void collapseRange(Inode inode, long offset, long length) {
     checkShift("collapse range", offset, length);
     try (Held h = k.exclusion.enter(Op.COLLAPSE, inode, offset, Long.MAX_VALUE)) {
+      k.races.hit(
+          RacePoint.KILL_START, "collapse " + inode + " at " + offset + " length " + length);
       long size = inode.size;
       if (offset + length >= size) {
         throw new IllegalArgumentException(
             "collapse range " + offset + "+" + length + " reaches EOF " + size);
       }
       shiftPrepare(inode, offset / PAGE);
+      // The window a fault that reads a block here (old data at an index about to move) falls in.
+      k.races.hit(
+          RacePoint.KILL_BEFORE_FREE,
+          "collapse " + inode + " frees pages " + offset / PAGE + ".." + (offset + length) / PAGE);
       k.fs.freeBlocks(inode, offset / PAGE, (offset + length) / PAGE);
       k.fs.shiftExtents(inode, (offset + length) / PAGE, -length / PAGE);
       k.fs.setSize(inode, size - length);
@@ -170,6 +176,7 @@ public final class PageKillers {
   public void insertRange(Inode inode, long offset, long length) {
     checkShift("insert range", offset, length);
     try (Held h = k.exclusion.enter(Op.INSERT, inode, offset, Long.MAX_VALUE)) {
+      k.races.hit(RacePoint.KILL_START, "insert " + inode + " at " + offset + " length " + length);
       long size = inode.size;
       if (offset >= size) {
         throw new IllegalArgumentException("insert range at " + offset + " not below EOF " + size);
@@ -196,6 +203,7 @@ public final class PageKillers {
    */
   private void dropPages(Inode inode, long from, long to, boolean evenCows) {
     k.mmu.unmapMappingRange(inode, from, to, evenCows);
+    k.races.hit(RacePoint.KILL_AFTER_UNMAP, "unmapped " + inode + " pages " + from + ".." + to);
     k.fs.truncateCache(inode, from, to);
     if (evenCows && k.exclusion.unmapsTwice()) {
       k.mmu.unmapMappingRange(inode, from, to, evenCows);

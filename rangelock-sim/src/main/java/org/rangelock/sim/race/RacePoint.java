@@ -17,10 +17,17 @@ public enum RacePoint {
   FAULT_START,
   /** Fault created a page and inserted it in the cache, before reading it from disk. */
   FAULT_BEFORE_READPAGE,
+  /**
+   * Fault-around has a cached page in hand (locked, where pages are locked) and checked it, before
+   * installing its PTE.
+   */
+  MAP_PAGES_BEFORE_INSTALL,
   /** Fault has an uptodate page in hand, before installing the PTE. */
   FAULT_BEFORE_INSTALL,
   /** {@code readpage} looked the block up in the block map, before reading the device. */
   READPAGE_AFTER_LOOKUP,
+  /** Readahead created a page and inserted it in the cache, before reading it from disk. */
+  READAHEAD_BEFORE_READPAGE,
   /** Buffered read has the page, before copying out. */
   READ_BEFORE_COPY,
   /** Buffered write entered (its lock held), before the first page lookup. */
@@ -45,10 +52,16 @@ public enum RacePoint {
   KILL_START,
   /** A page killer set the new size or decided its range, before unmapping. */
   KILL_BEFORE_UNMAP,
+  /** A page killer unmapped the range, before truncating the cache. */
+  KILL_AFTER_UNMAP,
   /** A page killer unmapped and truncated the cache, before freeing blocks. */
   KILL_BEFORE_FREE,
   /** A page killer freed blocks, before returning. */
   KILL_AFTER_FREE,
+  /** Migration locked and unmapped the page, before freezing its reference count. */
+  MIGRATE_BEFORE_FREEZE,
+  /** Migration copied the page to the new frame, before the new page replaces it in the cache. */
+  MIGRATE_BEFORE_REPLACE,
   /**
    * A lock of the strategy was just released (hit only in the preemption mode, {@link
    * Races#randomPriorities}).

@@ -18,19 +18,27 @@ import org.rangelock.sim.race.Violation;
  * Every cell the default report shows as violated is reproduced here on demand by a directed window
  * (pauses that force the interleaving), with the violation's trace printed; RANGE_LOCK goes through
  * every window without one, which shows its clean cells are clean because it excludes, not because
- * the window never opened. Other strategies are only held to the races listed for them: when a
- * strategy blocks a role, the pauses time out together and the roles may line up into another of
- * that strategy's known races, which is printed, not asserted.
+ * the window never opened. Other strategies are only held to the races listed for them, and a
+ * window is not run for a strategy it holds to nothing: when a strategy blocks a role, the pauses
+ * time out together and the roles may line up into another of that strategy's known races, so there
+ * would be nothing to assert.
  */
 class CaseWindowsTest {
   private static final Set<Strategy> NONE = EnumSet.of(Strategy.NONE);
   private static final Set<Strategy> NONE_LEGACY =
       EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.LEGACY);
+
+  /** NONE_LEGACY and the 2.6 sequence-lock proposal, which fails where they fail. */
+  private static final Set<Strategy> UP_TO_LEGACY =
+      EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.SEQSCHEDLOCK, Strategy.LEGACY);
+
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
       EnumSet.of(
           Strategy.NONE,
           Strategy.TRUNCATE_COUNT,
+          Strategy.SEQSCHEDLOCK,
           Strategy.LEGACY,
+          Strategy.MMAP_SEM,
           Strategy.MMAPLOCK,
           Strategy.INVALIDATE_LOCK);
 
@@ -42,15 +50,17 @@ class CaseWindowsTest {
       Map.ofEntries(
           Map.entry("1.0", NONE_LEGACY),
           Map.entry("1.1", NONE),
+          Map.entry("1.2", UP_TO_LEGACY),
           Map.entry("2.0", NONE),
           Map.entry("2.1", NONE),
+          Map.entry("2.2", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
           Map.entry("3.0", UP_TO_INVALIDATE_LOCK),
           Map.entry("4.0", NONE),
           Map.entry("4.1", NONE),
           Map.entry("5.0", NONE),
           Map.entry("5.1", NONE),
           Map.entry("6.0", NONE),
-          Map.entry("6.1", NONE_LEGACY),
+          Map.entry("6.1", UP_TO_LEGACY),
           Map.entry("7.0", NONE),
           Map.entry("8.0", ALL_BUT_RANGE_LOCK),
           Map.entry("9.0", EnumSet.of(Strategy.TWO_STATE)),
@@ -60,9 +70,31 @@ class CaseWindowsTest {
           Map.entry("11.0", NONE),
           Map.entry("12.0", NONE),
           Map.entry("13.0", NONE),
-          Map.entry("13.1", NONE_LEGACY),
+          Map.entry("13.1", UP_TO_LEGACY),
           Map.entry(
-              "14.0", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT, Strategy.TWO_STATE)));
+              "14.0",
+              EnumSet.of(
+                  Strategy.NONE,
+                  Strategy.TRUNCATE_COUNT,
+                  Strategy.SEQSCHEDLOCK,
+                  Strategy.TWO_STATE)),
+          Map.entry("15.0", NONE),
+          Map.entry("16.0", UP_TO_LEGACY),
+          Map.entry("17.0", NONE),
+          Map.entry("17.1", UP_TO_LEGACY),
+          Map.entry(
+              "18.0",
+              EnumSet.of(
+                  Strategy.NONE,
+                  Strategy.TRUNCATE_COUNT,
+                  Strategy.SEQSCHEDLOCK,
+                  Strategy.LEGACY,
+                  Strategy.MMAP_SEM,
+                  Strategy.MMAPLOCK)),
+          Map.entry("19.0", NONE),
+          Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
+          Map.entry("20.0", EnumSet.noneOf(Strategy.class)),
+          Map.entry("20.1", EnumSet.noneOf(Strategy.class)));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();
@@ -83,6 +115,11 @@ class CaseWindowsTest {
     Case c = CaseRunner.caseNumber(caseNumber);
     Case.Window w = c.windows().get(window);
     Set<Strategy> through = LETS_THROUGH.get(caseNumber + "." + window);
+    // A strategy neither listed nor RANGE_LOCK would assert nothing here: not run, to keep the
+    // suite's time (each run is up to two pause time-outs).
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        through.contains(s) || s == Strategy.RANGE_LOCK,
+        () -> s + " is held to nothing by window " + caseNumber + "." + window);
     List<Violation> v = CaseRunner.directedTrial(s, c, w);
     if (through.contains(s)) {
       assertFalse(v.isEmpty(), s + " should let case " + caseNumber + " through: " + w.name());
@@ -97,13 +134,8 @@ class CaseWindowsTest {
               + v.get(0)
               + "\n"
               + v.get(0).traceText().indent(2));
-    } else if (s == Strategy.RANGE_LOCK) {
+    } else {
       assertEquals(List.of(), v, () -> v.isEmpty() ? "" : v.get(0).traceText());
-    } else if (!v.isEmpty()) {
-      // Not this window's race for this strategy, but pauses that time out can line up into
-      // another of its known races (e.g. LEGACY's punch vs refault while waiting on writeback).
-      System.out.println(
-          "case " + caseNumber + " under " + s + " [" + w.name() + "], another race: " + v.get(0));
     }
   }
 

@@ -55,4 +55,12 @@ public final class TestHooks {
   public static void leakBlock(Kernel k, Inode inode) {
     k.device.allocate(inode.id);
   }
+
+  /**
+   * {@code unmap_mapping_range} of pages {@code [from, to)} with {@code even_cows}: what a punch
+   * that dropped private copies would do.
+   */
+  public static void unmapEvenCows(Kernel k, Inode inode, long from, long to) {
+    k.mmu.unmapMappingRange(inode, from, to, true);
+  }
 }
