@@ -388,10 +388,14 @@ final class CasesCommand implements Callable<Integer> {
         DisjointWriteMeasurement.Result g = measured.get(0);
         DisjointWriteMeasurement.Result r = measured.get(1);
         out.printf(
-            "DFS_RANGE_LOCK vs DFS_FILE_GLOCK: %s the callbacks, %s the ZooKeeper operations,"
-                + " %.1fx the throughput%n",
-            ratio(g.callbacks(), r.callbacks()),
-            ratio(g.zooKeeperOperations(), r.zooKeeperOperations()),
+            "DFS_RANGE_LOCK vs DFS_FILE_GLOCK: callbacks %d vs %d (%s), ZooKeeper operations"
+                + " %d vs %d (%s), throughput %.1fx%n",
+            r.callbacks(),
+            g.callbacks(),
+            fewer(g.callbacks(), r.callbacks()),
+            r.zooKeeperOperations(),
+            g.zooKeeperOperations(),
+            fewer(g.zooKeeperOperations(), r.zooKeeperOperations()),
             r.writesPerSecond() / g.writesPerSecond());
       }
     }
@@ -419,10 +423,10 @@ final class CasesCommand implements Callable<Integer> {
     return status;
   }
 
-  /** "1/k" of the first as the second: how many times fewer. */
-  private static String ratio(long more, long fewer) {
+  /** How many times fewer {@code fewer} is than {@code more}, in words. */
+  private static String fewer(long more, long fewer) {
     if (fewer == 0) {
-      return more == 0 ? "as many (0)" : more + " vs 0";
+      return more == 0 ? "both none" : "none at all";
     }
     return String.format("%.1fx fewer", (double) more / fewer);
   }
@@ -431,8 +435,7 @@ final class CasesCommand implements Callable<Integer> {
     if (family != null) {
       return family;
     }
-    boolean clusterAsked =
-        !dfsStrategies.isEmpty() || !dfsCaseNumbers.isEmpty() || !dfsMustBeClean.isEmpty();
+    boolean clusterAsked = !dfsStrategies.isEmpty() || !dfsCaseNumbers.isEmpty();
     boolean localNarrowed =
         !strategies.isEmpty() || !caseNumbers.isEmpty() || preempt || replay != null;
     if (clusterAsked && !localNarrowed) {

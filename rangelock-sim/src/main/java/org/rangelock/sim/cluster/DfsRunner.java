@@ -28,7 +28,8 @@ public final class DfsRunner {
           new RemoteWriteVsLocalFault(),
           new DisjointWriters(),
           new StoreVsRemoteDirectRead(),
-          new RemoteTruncateVsLocalFault());
+          new RemoteTruncateVsLocalFault(),
+          new RemoteDirectWriteVsCachedRead());
 
   /** How long the roles (and, separately, the oracles) of one trial may take. */
   public static final long WATCHDOG_MILLIS = 20_000;
