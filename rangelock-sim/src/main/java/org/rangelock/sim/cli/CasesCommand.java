@@ -382,8 +382,12 @@ final class CasesCommand implements Callable<Integer> {
         }
         out.printf(
             "%ndisjoint writers: node A writes the even pages and node B the odd pages of one"
-                + " %d-page file, %d buffered writes each, then an fsync each (%.1f s)%n",
-            DisjointWriteMeasurement.FILE_PAGES, dfsWrites, (System.nanoTime() - m0) / 1e9);
+                + " %d-page file, %d buffered writes each, %d us apart, then an fsync each"
+                + " (%.1f s)%n",
+            DisjointWriteMeasurement.FILE_PAGES,
+            dfsWrites,
+            dfsThink,
+            (System.nanoTime() - m0) / 1e9);
         out.print(DisjointWriteMeasurement.table(measured));
         DisjointWriteMeasurement.Result g = measured.get(0);
         DisjointWriteMeasurement.Result r = measured.get(1);

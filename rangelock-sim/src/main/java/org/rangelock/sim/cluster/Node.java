@@ -103,7 +103,11 @@ final class Node {
       races.hit(
           RacePoint.KILL_START,
           "revoke " + r.mode() + " " + range + " of " + view + " (" + r.reason() + ")");
-      Runnable unmapped = () -> races.signal(name + "-revoke:unmapped");
+      Runnable unmapped =
+          () -> {
+            races.log("zapped the PTEs of " + view + " pages " + from + " to " + to);
+            races.signal(name + "-revoke:unmapped");
+          };
       switch (row.callback) {
         case WRITE_BACK_ONLY:
           k.writeBackHeld(view, from, to);
