@@ -36,14 +36,30 @@ final class DfsExclusion implements Exclusion {
    * operation takes only the local strategy's locks.
    */
 
+  /** How a write fault gets its write token. */
+  enum Upgrade {
+    /** Asks for the write token from the start: no read hold is held while it waits. */
+    FROM_THE_START,
+    /**
+     * Takes the read token for the fault, then asks for the write token while holding it (a
+     * conversion under the fault's hold): the variant that deadlocks two nodes, for tests only.
+     */
+    UNDER_THE_READ_HOLD
+  }
+
   private final DfsStrategy row;
   private final Exclusion local;
+  private final Upgrade upgrade;
+  private final org.rangelock.sim.race.Races races;
   private final Map<Integer, ClusterRangeLock<DlmMode>> tokens = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicLong> sequences = new ConcurrentHashMap<>();
 
-  DfsExclusion(DfsStrategy row, Exclusion local) {
+  DfsExclusion(
+      DfsStrategy row, Exclusion local, Upgrade upgrade, org.rangelock.sim.race.Races races) {
     this.row = row;
     this.local = local;
+    this.upgrade = upgrade;
+    this.races = races;
   }
 
   /** From now on, operations on {@code inode} take tokens of {@code lock}. */
@@ -132,6 +148,16 @@ final class DfsExclusion implements Exclusion {
   public Held enterFault(Inode inode, long index, boolean write) {
     if (row.hold == DfsStrategy.Hold.LOOKUP_ONLY) {
       return local.enterFault(inode, index, write);
+    }
+    if (write && upgrade == Upgrade.UNDER_THE_READ_HOLD) {
+      Held read =
+          both(
+              token(inode, index * PAGE, (index + 1) * PAGE, DlmMode.PR),
+              () -> local.enterFault(inode, index, write));
+      races.hit(
+          org.rangelock.sim.race.RacePoint.FAULT_START,
+          "write fault " + inode + " page " + index + " upgrades PR to PW under its PR hold");
+      return both(read, () -> token(inode, index * PAGE, (index + 1) * PAGE, DlmMode.PW));
     }
     return both(
         token(inode, index * PAGE, (index + 1) * PAGE, write ? DlmMode.PW : DlmMode.PR),

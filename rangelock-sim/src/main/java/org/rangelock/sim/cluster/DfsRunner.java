@@ -29,7 +29,8 @@ public final class DfsRunner {
           new DisjointWriters(),
           new StoreVsRemoteDirectRead(),
           new RemoteTruncateVsLocalFault(),
-          new RemoteDirectWriteVsCachedRead());
+          new RemoteDirectWriteVsCachedRead(),
+          new ConversionDeadlock());
 
   /** How long the roles (and, separately, the oracles) of one trial may take. */
   public static final long WATCHDOG_MILLIS = 20_000;
@@ -84,8 +85,20 @@ public final class DfsRunner {
   /** One trial; {@code arrange} sets up the race control after the case's set-up. */
   public static List<Violation> trial(
       TokenServer server, DfsStrategy s, DfsCase c, long seed, Consumer<Races> arrange) {
+    return trial(server, s, DfsExclusion.Upgrade.FROM_THE_START, c, seed, arrange, WATCHDOG_MILLIS);
+  }
+
+  /** As above, with a way of upgrading tokens and a watchdog bound of its own (for tests). */
+  static List<Violation> trial(
+      TokenServer server,
+      DfsStrategy s,
+      DfsExclusion.Upgrade upgrade,
+      DfsCase c,
+      long seed,
+      Consumer<Races> arrange,
+      long watchdogMillis) {
     Races races = new Races(seed);
-    DfsWorld w = new DfsWorld(server, s, races);
+    DfsWorld w = new DfsWorld(server, s, upgrade, races);
     String previousRole = Races.role();
     try {
       Races.role("setup");
@@ -127,10 +140,10 @@ public final class DfsRunner {
         t.start();
       }
       start.countDown();
-      List<Thread> stuck = joinAll(threads, WATCHDOG_MILLIS);
+      List<Thread> stuck = joinAll(threads, watchdogMillis);
       races.quiesce();
       if (!stuck.isEmpty()) {
-        races.violation(ViolationKind.DEADLOCK, stacks(stuck, WATCHDOG_MILLIS));
+        races.violation(ViolationKind.DEADLOCK, stacks(stuck, watchdogMillis));
         return races.violations();
       }
       Thread checker =
@@ -138,14 +151,16 @@ public final class DfsRunner {
               () -> {
                 Races.role("check");
                 try {
+                  // Every oracle that looks at the nodes' state runs before the case's own
+                  // check: the check reads on both nodes, and each of its reads may revoke the
+                  // other node's tokens, whose callbacks then run on worker threads while a
+                  // later oracle would look.
                   w.pagesInsideTokens();
                   for (Node n : w.nodes) {
                     Oracles.always(n.k);
-                  }
-                  c.check(w);
-                  for (Node n : w.nodes) {
                     Oracles.nothingLeaks(n.k);
                   }
+                  c.check(w);
                 } catch (Throwable e) {
                   races.violation(ViolationKind.CRASH, "check threw " + e);
                 }

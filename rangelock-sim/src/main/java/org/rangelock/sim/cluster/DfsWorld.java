@@ -38,12 +38,16 @@ public final class DfsWorld {
   final Inode fileB;
 
   DfsWorld(TokenServer server, DfsStrategy row, Races races) {
+    this(server, row, DfsExclusion.Upgrade.FROM_THE_START, races);
+  }
+
+  DfsWorld(TokenServer server, DfsStrategy row, DfsExclusion.Upgrade upgrade, Races races) {
     this.races = races;
     this.row = row;
     this.ledger = new TokenLedger(races);
     BlockDevice disk = BlockDevice.shared(256, races);
-    this.a = new Node("A", row, races, disk, server);
-    this.b = new Node("B", row, races, disk, server);
+    this.a = new Node("A", row, upgrade, races, disk, server);
+    this.b = new Node("B", row, upgrade, races, disk, server);
     this.nodes = List.of(a, b);
     this.fileA = a.k.fs.create();
     this.fileB = b.k.fs.openShared(fileA);

@@ -46,12 +46,18 @@ final class Node {
   private final AtomicLong callbacks = new AtomicLong();
   private volatile boolean closing;
 
-  Node(String name, DfsStrategy row, Races races, BlockDevice disk, TokenServer server) {
+  Node(
+      String name,
+      DfsStrategy row,
+      DfsExclusion.Upgrade upgrade,
+      Races races,
+      BlockDevice disk,
+      TokenServer server) {
     this.name = name;
     this.row = row;
     this.races = races;
     this.server = server;
-    this.exclusion = new DfsExclusion(row, row.localExclusion());
+    this.exclusion = new DfsExclusion(row, row.localExclusion(), upgrade, races);
     this.k = new Kernel(exclusion, races, disk);
     this.mm = k.newAddressSpace();
   }

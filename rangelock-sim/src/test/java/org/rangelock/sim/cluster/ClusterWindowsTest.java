@@ -1,6 +1,5 @@
 package org.rangelock.sim.cluster;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
@@ -24,27 +23,37 @@ import org.rangelock.sim.race.ViolationKind;
 class ClusterWindowsTest {
   private static TokenServer server;
 
-  /** Case number to the violation each letting-through row must show in its window. */
+  /** Case number to the violation a letting-through row must show in its windows. */
   private static final Map<Integer, ViolationKind> SHOWS =
       Map.of(
           101, ViolationKind.STALE_DATA,
           103, ViolationKind.LOST_WRITE,
           104, ViolationKind.STALE_MAPPING,
-          105, ViolationKind.STALE_DATA);
+          105, ViolationKind.STALE_DATA,
+          106, ViolationKind.LOST_WRITE);
 
   private static final Set<DfsStrategy> NO_EXCLUSION =
       EnumSet.of(DfsStrategy.DFS_NO_CALLBACK, DfsStrategy.DFS_CALLBACK_UNLOCKED);
 
+  /** The rows that exclude: clean through every window. */
+  private static final Set<DfsStrategy> EXCLUDING =
+      EnumSet.of(DfsStrategy.DFS_SEQLOCK, DfsStrategy.DFS_FILE_GLOCK, DfsStrategy.DFS_RANGE_LOCK);
+
   /**
-   * Case number to the rows that let its window through. 105 is a buffered read, which holds its
-   * token for the whole read in every row: only the row that never invalidates keeps a stale page.
+   * "case.window" to the rows that must show the case's violation in that window. 105 is a buffered
+   * read, which holds its token for the whole read in every row: only the row that never
+   * invalidates keeps a stale page. 106's first window overlaps the two write faults; it opens the
+   * stale-mapping race of the 2003 hooks only when the revocation happens to reach the paused fault
+   * in time, so that row is printed there, not asserted; the second window opens it every time.
    */
-  private static final Map<Integer, Set<DfsStrategy>> LET_THROUGH =
+  private static final Map<String, Set<DfsStrategy>> MUST_SHOW =
       Map.of(
-          101, NO_EXCLUSION,
-          103, NO_EXCLUSION,
-          104, NO_EXCLUSION,
-          105, EnumSet.of(DfsStrategy.DFS_NO_CALLBACK));
+          "101.0", NO_EXCLUSION,
+          "103.0", NO_EXCLUSION,
+          "104.0", NO_EXCLUSION,
+          "105.0", EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
+          "106.0", EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
+          "106.1", NO_EXCLUSION);
 
   @BeforeAll
   static void start() {
@@ -64,28 +73,40 @@ class ClusterWindowsTest {
 
   @Test
   void everyRaceCaseHasAWindow() {
-    for (int n : SHOWS.keySet()) {
-      assertEquals(1, DfsRunner.caseNumber(n).windows().size(), "case " + n);
+    for (String w : MUST_SHOW.keySet()) {
+      int n = Integer.parseInt(w.substring(0, 3));
+      int i = Integer.parseInt(w.substring(4));
+      assertTrue(DfsRunner.caseNumber(n).windows().size() > i, w);
     }
   }
 
   @Test
   void theStaleMappingOf2003OpensForTheRowsWithoutExclusionAndNowhereElse() {
-    for (int n : List.of(101, 103, 104, 105)) {
-      DfsCase c = DfsRunner.caseNumber(n);
-      Case.Window window = c.windows().get(0);
-      for (DfsStrategy s : DfsStrategy.values()) {
-        List<Violation> v = DfsRunner.directedTrial(server, s, c, window);
-        System.out.printf(
-            "%s case %d window \"%s\": %s%n",
-            s, n, window.name(), v.isEmpty() ? "clean" : kinds(v));
-        if (LET_THROUGH.get(n).contains(s)) {
-          assertTrue(
-              kinds(v).contains(SHOWS.get(n)),
-              s + " case " + n + " should show " + SHOWS.get(n) + ", got " + v);
-          System.out.println(v.get(0).traceText().indent(2));
-        } else {
-          assertTrue(v.isEmpty(), s + " case " + n + ": " + v);
+    for (DfsCase c : DfsRunner.CASES) {
+      for (int i = 0; i < c.windows().size(); i++) {
+        Case.Window window = c.windows().get(i);
+        Set<DfsStrategy> must = MUST_SHOW.getOrDefault(c.number() + "." + i, Set.of());
+        for (DfsStrategy s : DfsStrategy.values()) {
+          List<Violation> v = DfsRunner.directedTrial(server, s, c, window);
+          System.out.printf(
+              "%s case %d window %d \"%s\": %s%n",
+              s, c.number(), i, window.name(), v.isEmpty() ? "clean" : kinds(v));
+          if (must.contains(s)) {
+            assertTrue(
+                kinds(v).contains(SHOWS.get(c.number())),
+                s
+                    + " case "
+                    + c.number()
+                    + "."
+                    + i
+                    + " should show "
+                    + SHOWS.get(c.number())
+                    + ", got "
+                    + v);
+            System.out.println(v.get(0).traceText().indent(2));
+          } else if (EXCLUDING.contains(s)) {
+            assertTrue(v.isEmpty(), s + " case " + c.number() + "." + i + ": " + v);
+          }
         }
       }
     }
