@@ -144,6 +144,15 @@ public final class Report {
    * detail, trialSeed, trace}}]} with Jackson.
    */
   public static void writeJson(List<Cell> cells, Path file) throws IOException {
+    writeJson(cells, file, root -> {});
+  }
+
+  /**
+   * As {@link #writeJson(List, Path)}, then {@code more} appends further cells in the same schema
+   * (the cluster family's) to the same array.
+   */
+  public static void writeJson(
+      List<Cell> cells, Path file, java.util.function.Consumer<ArrayNode> more) throws IOException {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ArrayNode root = mapper.createArrayNode();
     for (Cell c : cells) {
@@ -167,6 +176,7 @@ public final class Report {
         c.firstViolation().trace().forEach(trace::add);
       }
     }
+    more.accept(root);
     mapper.writeValue(file.toFile(), root);
   }
 }

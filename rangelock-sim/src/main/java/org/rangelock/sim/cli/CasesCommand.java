@@ -12,6 +12,12 @@ import org.rangelock.sim.cases.Case;
 import org.rangelock.sim.cases.CaseRunner;
 import org.rangelock.sim.cases.Cell;
 import org.rangelock.sim.cases.Report;
+import org.rangelock.sim.cluster.DfsCase;
+import org.rangelock.sim.cluster.DfsReport;
+import org.rangelock.sim.cluster.DfsRunner;
+import org.rangelock.sim.cluster.DfsStrategy;
+import org.rangelock.sim.cluster.DisjointWriteMeasurement;
+import org.rangelock.sim.cluster.TokenServer;
 import org.rangelock.sim.exclusion.Strategy;
 import org.rangelock.sim.race.Violation;
 import picocli.CommandLine.Command;
@@ -52,6 +58,11 @@ final class CasesCommand implements Callable<Integer> {
       ss.add(s.name());
     }
     System.setProperty("rangelock.sim.strategies", String.join(", ", ss));
+    List<String> ds = new ArrayList<>();
+    for (DfsStrategy s : DfsStrategy.values()) {
+      ds.add(s.name());
+    }
+    System.setProperty("rangelock.sim.dfs", String.join(", ", ds));
   }
 
   @Spec CommandSpec spec;
@@ -129,6 +140,91 @@ final class CasesCommand implements Callable<Integer> {
               + " one --case.")
   Long replay;
 
+  /** Which matrices a run shows. */
+  enum Family {
+    all,
+    local,
+    cluster
+  }
+
+  @Option(
+      names = "--family",
+      paramLabel = "F",
+      description =
+          "Which matrices: all (the single-node matrix, then the cluster matrix and its"
+              + " measurement), local or cluster. Default all, or local when --strategy, --case,"
+              + " --preempt or --replay narrows the single-node run.")
+  Family family;
+
+  @Option(
+      names = "--cluster-strategy",
+      paramLabel = "NAME",
+      converter = DfsStrategyName.class,
+      description =
+          "A cluster row, any case, - or _ (repeatable; default all): ${rangelock.sim.dfs}.")
+  List<DfsStrategy> dfsStrategies = new ArrayList<>();
+
+  @Option(
+      names = "--cluster-case",
+      paramLabel = "N",
+      description = "A cluster case number, 101 and up (repeatable; default all).")
+  List<Integer> dfsCaseNumbers = new ArrayList<>();
+
+  @Option(
+      names = "--cluster-trials",
+      paramLabel = "N",
+      description =
+          "Random trials per cluster cell (default "
+              + DfsReport.DEFAULT_TRIALS
+              + "; "
+              + DfsReport.FULL_TRIALS
+              + " with --full).")
+  Integer dfsTrials;
+
+  @Option(
+      names = "--cluster-writes",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description =
+          "Buffered writes per node in the disjoint-writers measurement (default ${DEFAULT-VALUE};"
+              + " 0 skips it).")
+  int dfsWrites;
+
+  @Option(
+      names = "--cluster-think",
+      paramLabel = "MICROS",
+      defaultValue = "50",
+      description =
+          "Pause of each writer between its writes in the measurement, in microseconds (default"
+              + " ${DEFAULT-VALUE}; 0: back to back).")
+  long dfsThink;
+
+  @Option(
+      names = "--require-clean-cluster",
+      paramLabel = "NAME",
+      converter = DfsStrategyName.class,
+      description = "Exit 1 if this cluster row had any violation (repeatable).")
+  List<DfsStrategy> dfsMustBeClean = new ArrayList<>();
+
+  /** Cluster row names in any case, with {@code -} for {@code _}. */
+  static final class DfsStrategyName implements ITypeConverter<DfsStrategy> {
+    @Override
+    public DfsStrategy convert(String value) {
+      String n = value.toUpperCase(Locale.ROOT).replace('-', '_');
+      for (DfsStrategy s : DfsStrategy.values()) {
+        if (s.name().equals(n)) {
+          return s;
+        }
+      }
+      throw new TypeConversionException(
+          "expected one of "
+              + List.of(DfsStrategy.values())
+              + " (case-insensitive) but was '"
+              + value
+              + "'");
+    }
+  }
+
   @Option(
       names = {"-q", "--quiet"},
       description = "No per-cell progress (it is off anyway when output is not a terminal).")
@@ -174,6 +270,12 @@ final class CasesCommand implements Callable<Integer> {
     if (replay != null) {
       return replay(strategies.get(0), cases.get(0), out);
     }
+    Family f = family();
+    List<DfsCase> dfsCases = dfsCases();
+    if (f == Family.cluster) {
+      out.printf("rangelock-sim: %d CPUs%n", Runtime.getRuntime().availableProcessors());
+      return cluster(out, dfsCases, System.nanoTime());
+    }
     int n = trials();
     Report.TrialMode mode = preempt ? Report.TrialMode.PREEMPTION : Report.TrialMode.RANDOM_DELAYS;
     out.printf(
@@ -188,6 +290,7 @@ final class CasesCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     List<Cell> cells = Report.run(strategies, cases, n, seed, progress ? out : null, mode);
     long ms = (System.nanoTime() - t0) / 1_000_000;
+    localCells = cells;
     out.println();
     out.print(Report.table(cells, strategies, cases));
     out.printf(
@@ -212,11 +315,14 @@ final class CasesCommand implements Callable<Integer> {
         }
       }
     }
-    if (json != null) {
+    int status = 0;
+    if (f == Family.all) {
+      status = cluster(out, dfsCases, t0);
+      // cluster() wrote the JSON with the local cells in it.
+    } else if (json != null) {
       Report.writeJson(cells, json);
       out.println("wrote " + json);
     }
-    int status = 0;
     for (Cell c : cells) {
       if (mustBeClean.contains(c.strategy()) && c.violations() > 0) {
         out.printf(
@@ -226,6 +332,141 @@ final class CasesCommand implements Callable<Integer> {
       }
     }
     return status;
+  }
+
+  /** The single-node cells of this run, for the JSON file the cluster family completes. */
+  private List<Cell> localCells = List.of();
+
+  /**
+   * The cluster family: its matrix, the disjoint-writers measurement, the JSON file (the local
+   * cells, then the cluster cells) and the exit status of its --require-clean-cluster rows.
+   */
+  private int cluster(PrintStream out, List<DfsCase> cases, long runStart) throws IOException {
+    List<DfsStrategy> rows =
+        dfsStrategies.isEmpty() ? List.of(DfsStrategy.values()) : List.copyOf(dfsStrategies);
+    int n = dfsTrials != null ? dfsTrials : full ? DfsReport.FULL_TRIALS : DfsReport.DEFAULT_TRIALS;
+    if (System.getProperty("zookeeper.forceSync") == null) {
+      System.setProperty("zookeeper.forceSync", "no");
+    }
+    out.printf(
+        "%nrangelock-sim cluster family: %d rows x %d cases, %d trials per cell, seed %d; two"
+            + " nodes on one shared disk, tokens from rangelock-cluster on one in-process"
+            + " ZooKeeper server (zookeeper.forceSync=%s)%n",
+        rows.size(), cases.size(), n, seed, System.getProperty("zookeeper.forceSync"));
+    long t0 = System.nanoTime();
+    List<DfsReport.Cell> cells;
+    List<DisjointWriteMeasurement.Result> measured = new ArrayList<>();
+    try (TokenServer server = TokenServer.start()) {
+      boolean progress = !quiet && System.console() != null;
+      cells = DfsReport.run(server, rows, cases, n, seed, progress ? out : null);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      out.println();
+      out.print(DfsReport.table(cells, rows, cases));
+      out.printf(
+          "each cell: trials with a violation / trials, and the kind of the first; %.1f s%n",
+          ms / 1000.0);
+      for (DfsReport.Cell c : cells) {
+        if (c.firstViolation() != null) {
+          out.printf(
+              "%n%s case %d: %s%n  trials per kind: %s%n",
+              c.strategy(), c.scenario().number(), c.firstViolation(), c.kindsText());
+          if (trace) {
+            out.println(c.firstViolation().traceText().indent(2));
+          }
+        }
+      }
+      if (dfsWrites > 0) {
+        long m0 = System.nanoTime();
+        for (DfsStrategy s : List.of(DfsStrategy.DFS_FILE_GLOCK, DfsStrategy.DFS_RANGE_LOCK)) {
+          measured.add(DisjointWriteMeasurement.run(server, s, dfsWrites, dfsThink));
+        }
+        out.printf(
+            "%ndisjoint writers: node A writes the even pages and node B the odd pages of one"
+                + " %d-page file, %d buffered writes each, %d us apart, then an fsync each"
+                + " (%.1f s)%n",
+            DisjointWriteMeasurement.FILE_PAGES,
+            dfsWrites,
+            dfsThink,
+            (System.nanoTime() - m0) / 1e9);
+        out.print(DisjointWriteMeasurement.table(measured));
+        DisjointWriteMeasurement.Result g = measured.get(0);
+        DisjointWriteMeasurement.Result r = measured.get(1);
+        out.printf(
+            "DFS_RANGE_LOCK vs DFS_FILE_GLOCK: callbacks %d vs %d (%s), ZooKeeper operations"
+                + " %d vs %d (%s), throughput %.1fx%n",
+            r.callbacks(),
+            g.callbacks(),
+            fewer(g.callbacks(), r.callbacks()),
+            r.zooKeeperOperations(),
+            g.zooKeeperOperations(),
+            fewer(g.zooKeeperOperations(), r.zooKeeperOperations()),
+            r.writesPerSecond() / g.writesPerSecond());
+      }
+    }
+    out.printf("total: %.1f s%n", (System.nanoTime() - runStart) / 1e9);
+    if (json != null) {
+      Report.writeJson(localCells, json, root -> DfsReport.appendJson(root, cells));
+      out.println("wrote " + json);
+    }
+    int status = 0;
+    for (DfsReport.Cell c : cells) {
+      if (dfsMustBeClean.contains(c.strategy()) && c.violations() > 0) {
+        out.printf(
+            "FAIL: %s let cluster case %d through (%s)%n",
+            c.strategy(), c.scenario().number(), c.firstViolation());
+        status = 1;
+      }
+    }
+    for (DisjointWriteMeasurement.Result m : measured) {
+      if (m.wrong() != null) {
+        out.printf(
+            "FAIL: the disjoint-writers run under %s was wrong: %s%n", m.strategy(), m.wrong());
+        status = 1;
+      }
+    }
+    return status;
+  }
+
+  /** How many times fewer {@code fewer} is than {@code more}, in words. */
+  private static String fewer(long more, long fewer) {
+    if (fewer == 0) {
+      return more == 0 ? "both none" : "none at all";
+    }
+    return String.format("%.1fx fewer", (double) more / fewer);
+  }
+
+  private Family family() {
+    if (family != null) {
+      return family;
+    }
+    boolean clusterAsked = !dfsStrategies.isEmpty() || !dfsCaseNumbers.isEmpty();
+    boolean localNarrowed =
+        !strategies.isEmpty() || !caseNumbers.isEmpty() || preempt || replay != null;
+    if (clusterAsked && !localNarrowed) {
+      return Family.cluster;
+    }
+    return localNarrowed ? Family.local : Family.all;
+  }
+
+  private List<DfsCase> dfsCases() {
+    List<DfsCase> out = new ArrayList<>();
+    for (int n : dfsCaseNumbers) {
+      try {
+        out.add(DfsRunner.caseNumber(n));
+      } catch (IllegalArgumentException e) {
+        throw usage("Invalid value for option '--cluster-case': " + e.getMessage());
+      }
+    }
+    if (dfsTrials != null && dfsTrials < 1) {
+      throw usage("Invalid value for option '--cluster-trials': " + dfsTrials + " (at least 1)");
+    }
+    if (dfsThink < 0) {
+      throw usage("Invalid value for option '--cluster-think': " + dfsThink + " (0 or more)");
+    }
+    if (dfsWrites < 0) {
+      throw usage("Invalid value for option '--cluster-writes': " + dfsWrites + " (0 or more)");
+    }
+    return out.isEmpty() ? DfsRunner.CASES : out;
   }
 
   /** Every option checked before the first trial; errors name the option and the value. */

@@ -2,6 +2,7 @@ package org.rangelock.sim.exclusion;
 
 import org.rangelock.sim.kernel.AddressSpace;
 import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.PhysicalMemory;
 
 /**
  * How a kernel design keeps faults, buffered IO, direct IO, writeback and the page killers apart:
@@ -35,6 +36,25 @@ public interface Exclusion {
    * operations take it against faults models it; by default nothing.
    */
   default Held enterFaultMm(AddressSpace mm) {
+    return Held.NOTHING;
+  }
+
+  /**
+   * Taken for the whole of a fault on page {@code index}, {@code write} for a store; by default
+   * what {@link #enter} takes for {@link Op#FAULT} on the page. A strategy whose lock mode depends
+   * on the kind of access (a cluster token: shared for a load, exclusive for a store) overrides
+   * this.
+   */
+  default Held enterFault(Inode inode, long index, boolean write) {
+    return enter(Op.FAULT, inode, index * PhysicalMemory.PAGE, (index + 1) * PhysicalMemory.PAGE);
+  }
+
+  /**
+   * Taken by a fault around the page lookup and read only ({@code ->nopage} / {@code ->fault}), not
+   * across the PTE install that follows: where a 2003 distributed filesystem took its lock in a
+   * fault. Nothing by default.
+   */
+  default Held enterFaultLookup(Inode inode, long index, boolean write) {
     return Held.NOTHING;
   }
 

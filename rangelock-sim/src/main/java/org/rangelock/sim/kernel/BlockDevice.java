@@ -32,6 +32,14 @@ public final class BlockDevice {
     }
   }
 
+  /**
+   * A device of {@code count} blocks to share between kernels ({@link Kernel#Kernel(Exclusion,
+   * Races, BlockDevice)}): the nodes of a shared-disk cluster. Violations go to {@code races}.
+   */
+  public static BlockDevice shared(int count, Races races) {
+    return new BlockDevice(count, races);
+  }
+
   /** Allocates a block for {@code inode}; its old contents stay until written. */
   synchronized int allocate(int inode) {
     Integer b = free.poll();

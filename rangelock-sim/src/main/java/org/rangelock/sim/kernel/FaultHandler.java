@@ -3,7 +3,6 @@ package org.rangelock.sim.kernel;
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
 import org.rangelock.sim.exclusion.Exclusion.Held;
-import org.rangelock.sim.exclusion.Op;
 import org.rangelock.sim.race.RacePoint;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -56,17 +55,22 @@ public final class FaultHandler {
       return; // the faulting page itself was cached and is mapped now (do_fault_around)
     }
     String what = (write ? "write" : "read") + " fault " + inode + " page " + index;
-    try (Held h = k.exclusion.enter(Op.FAULT, inode, index * PAGE, (index + 1) * PAGE);
+    try (Held h = k.exclusion.enterFault(inode, index, write);
         Held mkwrite =
             write && vma.shared() ? k.exclusion.enterPageMkwrite(inode, index) : Held.NOTHING) {
       long sequence = k.exclusion.faultSequence(inode);
-      k.races.hit(RacePoint.FAULT_START, what);
-      if (index * PAGE >= inode.size) {
-        k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
-        checkSigBus(inode, index, what);
-        throw new SigBus(what + " beyond EOF " + inode.size);
+      Page page;
+      // The i_size check belongs to the lookup (filemap_nopage makes it), so a lock taken for the
+      // lookup only covers it too.
+      try (Held lookup = k.exclusion.enterFaultLookup(inode, index, write)) {
+        k.races.hit(RacePoint.FAULT_START, what);
+        if (index * PAGE >= inode.size) {
+          k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
+          checkSigBus(inode, index, what);
+          throw new SigBus(what + " beyond EOF " + inode.size);
+        }
+        page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
       }
-      Page page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
       boolean locked = k.pageLock();
       try {
         if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {

@@ -33,6 +33,19 @@ public final class FileSystem {
     return inode;
   }
 
+  /**
+   * This kernel's view of {@code file}, a file another kernel created on the same shared block
+   * device (a cluster node opening a file of a shared-disk filesystem): the same id, block map and
+   * size, kept coherent with the other views (every size change is written to all of them under the
+   * block map's lock); its own page cache and mappings. The caller keeps the views coherent with
+   * each other's caches (the cluster's tokens do that); the filesystem does not.
+   */
+  public synchronized Inode openShared(Inode file) {
+    Inode view = new Inode(file);
+    inodes.add(view);
+    return view;
+  }
+
   public synchronized List<Inode> inodes() {
     return List.copyOf(inodes);
   }
@@ -57,7 +70,7 @@ public final class FileSystem {
       if (newSize <= old) {
         return;
       }
-      inode.size = newSize;
+      inode.publishSize(newSize);
     }
     if (zeroTail && old % PAGE != 0) {
       Page p = inode.cache.get(old / PAGE);
@@ -71,9 +84,9 @@ public final class FileSystem {
   void setSize(Inode inode, long newSize) {
     synchronized (inode.mapLock) {
       if (newSize < inode.lowWater) {
-        inode.lowWater = newSize; // before the size, so a SIGBUS that sees the size sees this
+        inode.publishLowWater(newSize); // before the size: a SIGBUS that sees the size sees this
       }
-      inode.size = newSize;
+      inode.publishSize(newSize);
     }
   }
 

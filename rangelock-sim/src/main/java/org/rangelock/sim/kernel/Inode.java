@@ -26,13 +26,50 @@ public final class Inode {
    */
   volatile long lowWater;
 
-  final Object mapLock = new Object();
-  final NavigableMap<Long, Extent> blockMap = new TreeMap<>();
+  final Object mapLock;
+  final NavigableMap<Long, Extent> blockMap;
   final PageCache cache = new PageCache();
   final List<Vma> mappings = new CopyOnWriteArrayList<>();
 
+  /**
+   * Every view of this file, this one included: one per kernel that opened it on a shared block
+   * device ({@link FileSystem#openShared}). They share the block map and its lock; a size change is
+   * written to each of them under that lock. Each keeps its own cache and mappings.
+   */
+  private final List<Inode> views;
+
   Inode(int id) {
     this.id = id;
+    this.mapLock = new Object();
+    this.blockMap = new TreeMap<>();
+    this.views = new CopyOnWriteArrayList<>(List.of(this));
+  }
+
+  /** Another kernel's view of {@code file}: same id, block map and size; its own cache. */
+  Inode(Inode file) {
+    this.id = file.id;
+    this.mapLock = file.mapLock;
+    this.blockMap = file.blockMap;
+    this.views = file.views;
+    synchronized (mapLock) {
+      this.size = file.size;
+      this.lowWater = file.lowWater;
+      views.add(this);
+    }
+  }
+
+  /** Sets the size of every view; the caller holds {@link #mapLock}. */
+  void publishSize(long newSize) {
+    for (Inode v : views) {
+      v.size = newSize;
+    }
+  }
+
+  /** Lowers the low-water mark of every view; the caller holds {@link #mapLock}. */
+  void publishLowWater(long newLow) {
+    for (Inode v : views) {
+      v.lowWater = newLow;
+    }
   }
 
   public int id() {
@@ -48,7 +85,7 @@ public final class Inode {
    */
   public void markLowWater() {
     synchronized (mapLock) {
-      lowWater = size;
+      publishLowWater(size);
     }
   }
 

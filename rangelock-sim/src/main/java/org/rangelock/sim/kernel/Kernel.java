@@ -33,9 +33,18 @@ public final class Kernel {
   private final List<AddressSpace> spaces = new CopyOnWriteArrayList<>();
 
   public Kernel(Exclusion exclusion, Races races, int blocks) {
+    this(exclusion, races, new BlockDevice(blocks, races));
+  }
+
+  /**
+   * A machine on a block device it may share with other kernels ({@link BlockDevice#shared}): one
+   * node of a shared-disk cluster. Files another node created are opened with {@link
+   * FileSystem#openShared}.
+   */
+  public Kernel(Exclusion exclusion, Races races, BlockDevice device) {
     this.races = races;
     this.exclusion = new ObservedExclusion(exclusion, races);
-    this.device = new BlockDevice(blocks, races);
+    this.device = device;
     this.memory = new PhysicalMemory(races);
     this.fs = new FileSystem(this);
     this.mmu = new Mmu(this);
@@ -105,6 +114,30 @@ public final class Kernel {
       out.add("still held: " + held);
     }
     return out;
+  }
+
+  /**
+   * What a node does when it gives up its right to cache pages {@code [from, to)} of {@code inode}
+   * (a cluster token's revocation callback, or a glock's demotion): write the dirty pages back and
+   * wait ({@code filemap_write_and_wait_range}), zap the PTEs that map the range ({@code
+   * unmap_mapping_range}, private copies kept), run {@code afterUnmap}, then drop the pages from
+   * the cache ({@code truncate_inode_pages_range}: a page dirtied since the writeback is dropped
+   * with its data). It takes no lock of the strategy: the caller says what excludes what.
+   */
+  public void writeBackAndInvalidate(Inode inode, long from, long to, Runnable afterUnmap) {
+    writeback.syncRange(inode, from, to, true);
+    mmu.unmapMappingRange(inode, from, to, false);
+    afterUnmap.run();
+    fs.truncateCache(inode, from, to);
+  }
+
+  /**
+   * Writes back the dirty pages {@code [from, to)} of {@code inode} and waits ({@code
+   * filemap_write_and_wait_range}) without taking any lock of the strategy: for a caller whose own
+   * lock covers the range.
+   */
+  public void writeBackHeld(Inode inode, long from, long to) {
+    writeback.syncRange(inode, from, to, true);
   }
 
   boolean pageLock() {

@@ -45,6 +45,16 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public Held enterFault(Inode inode, long index, boolean write) {
+    return observed(strategy.enterFault(inode, index, write), "FAULT " + inode + " released");
+  }
+
+  @Override
+  public Held enterFaultLookup(Inode inode, long index, boolean write) {
+    return observed(strategy.enterFaultLookup(inode, index, write), "fault lookup lock released");
+  }
+
+  @Override
   public Held enterPageCreate(Inode inode, long index) {
     return observed(strategy.enterPageCreate(inode, index), "page creation lock released");
   }

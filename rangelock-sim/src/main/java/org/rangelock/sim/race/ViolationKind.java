@@ -47,6 +47,17 @@ public enum ViolationKind {
    * pin, a lock hold (always).
    */
   LEAK,
+  /**
+   * Two nodes of a cluster held conflicting tokens (overlapping ranges, incompatible modes) at the
+   * same time (the cluster family, docs/sim-cluster.md).
+   */
+  TOKEN_CONFLICT,
+  /**
+   * At quiescence a node caches a page, or maps it, outside every token it holds that allows it: a
+   * clean page needs a read token, a dirty page or a writable PTE a write token (the cluster
+   * family).
+   */
+  PAGE_OUTSIDE_TOKEN,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */

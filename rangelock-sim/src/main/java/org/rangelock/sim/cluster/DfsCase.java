@@ -1,0 +1,28 @@
+package org.rangelock.sim.cluster;
+
+import java.util.List;
+import org.rangelock.sim.cases.Case;
+
+/**
+ * A case of the cluster family: the state before, the operations that race on the two nodes (one
+ * thread per role; role names start with the node's name), and the invariants checked from what the
+ * machines did (docs/sim-cluster.md). Directed windows name interleavings known to open the race.
+ */
+public interface DfsCase {
+  /** The case's number in the report: 101 and up, after the single-node cases. */
+  int number();
+
+  String title();
+
+  /** Builds the state before the race, before the nodes join the token lock. */
+  void setUp(DfsWorld w);
+
+  /** The operations that race. */
+  List<Case.Role> roles(DfsWorld w);
+
+  /** Checks the case's invariants on the quiescent cluster; reports through the trial's races. */
+  void check(DfsWorld w);
+
+  /** Interleavings known to open this race, for directed tests. */
+  List<Case.Window> windows();
+}

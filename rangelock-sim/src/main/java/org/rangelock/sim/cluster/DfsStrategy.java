@@ -1,0 +1,108 @@
+package org.rangelock.sim.cluster;
+
+import java.util.function.Supplier;
+import org.rangelock.sim.exclusion.Exclusion;
+import org.rangelock.sim.exclusion.InvalidateLockExclusion;
+import org.rangelock.sim.exclusion.RangeLockExclusion;
+import org.rangelock.sim.exclusion.TruncateCountExclusion;
+
+/**
+ * The rows of the cluster matrix: how the nodes of a shared-disk filesystem keep their page caches
+ * coherent, from the 2003 linux-kernel thread on distributed filesystems to this project. Every row
+ * gets its tokens from {@code rangelock-cluster} on a real ZooKeeper server, in DLM modes ({@code
+ * PR} to cache clean pages, {@code PW} to dirty them, {@code CW} for direct writes, {@code EX} for
+ * the page killers); the rows differ in how long an operation holds its token, what the revocation
+ * callback does and what it excludes locally, and how much a token covers (docs/sim-cluster.md).
+ */
+public enum DfsStrategy {
+  /**
+   * 2003, before any hook: the filesystem takes a token around its own operations and around the
+   * page lookup of a fault ({@code ->nopage}); when a token goes it writes its dirty pages back (it
+   * can: {@code filemap_fdatawrite}) but has no way to take a cached or mapped page away, so
+   * nothing is ever invalidated: a node keeps caching and mapping pages another node has since
+   * overwritten. Local kernel: Linux 2.6 without {@code truncate_count} checking.
+   */
+  DFS_NO_CALLBACK(
+      () -> new TruncateCountExclusion(false),
+      Hold.LOOKUP_ONLY,
+      Callback.WRITE_BACK_ONLY,
+      Granule.PAGE),
+  /**
+   * The 2003 hooks (McKenney's {@code invalidate_mmap_range()} for distributed filesystems): the
+   * callback writes the range back, zaps its PTEs and drops its pages, but nothing excludes it from
+   * a local fault that looked the page up under the token and installs its PTE after the zap: the
+   * stale mapping of the thread. Local kernel: Linux 2.6 without {@code truncate_count} checking.
+   */
+  DFS_CALLBACK_UNLOCKED(
+      () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.UNLOCKED, Granule.PAGE),
+  /**
+   * The answer of the thread (a sequence count held for writing across {@code
+   * invalidate_mmap_range()}, what became {@code truncate_count}): the callback makes the node's
+   * count odd, invalidates, makes it even; a fault samples it (waiting while odd) before it asks
+   * for its token and compares under the PTE lock, retrying on a change.
+   */
+  DFS_SEQLOCK(
+      () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.SEQUENCE, Granule.PAGE),
+  /**
+   * GFS2/OCFS2 (Linux 2.6.19 onwards): one lock per file (a glock on the DLM), held by every
+   * operation for its whole length, faults included ({@code gfs2_fault}); a demotion writes back
+   * and invalidates the whole file once the holders have drained. Local kernel: Linux 5.15+ ({@code
+   * invalidate_lock}).
+   */
+  DFS_FILE_GLOCK(
+      InvalidateLockExclusion::new, Hold.WHOLE_OPERATION, Callback.DRAINED, Granule.FILE),
+  /**
+   * This project: page-range tokens held for the whole operation and taken before the local range
+   * lock; the callback runs once the node's holds on the range have drained, under the local {@code
+   * INVALIDATE} of the mapping table, and writes back and invalidates only the token's pages.
+   */
+  DFS_RANGE_LOCK(
+      RangeLockExclusion::new, Hold.WHOLE_OPERATION, Callback.RANGE_LOCKED, Granule.PAGE);
+
+  /** How long an operation holds its token. */
+  enum Hold {
+    /** Around the filesystem's own operations and the page lookup of a fault, not its install. */
+    LOOKUP_ONLY,
+    /** For the whole operation, the PTE install of a fault included. */
+    WHOLE_OPERATION
+  }
+
+  /** What a node does when it gives a token up. */
+  enum Callback {
+    /** Write the range back; invalidate nothing. */
+    WRITE_BACK_ONLY,
+    /** Write back, zap, drop: no exclusion against local faults. */
+    UNLOCKED,
+    /** As {@link #UNLOCKED}, inside the write side of the node's sequence count. */
+    SEQUENCE,
+    /** Write back and invalidate once the token's local holds drained. */
+    DRAINED,
+    /** As {@link #DRAINED}, and under the local range lock's {@code INVALIDATE}. */
+    RANGE_LOCKED
+  }
+
+  /** What a token covers. */
+  enum Granule {
+    /** The pages the operation touches (to EOF for truncate). */
+    PAGE,
+    /** The whole file. */
+    FILE
+  }
+
+  private final Supplier<Exclusion> local;
+  final Hold hold;
+  final Callback callback;
+  final Granule granule;
+
+  DfsStrategy(Supplier<Exclusion> local, Hold hold, Callback callback, Granule granule) {
+    this.local = local;
+    this.hold = hold;
+    this.callback = callback;
+    this.granule = granule;
+  }
+
+  /** A fresh local exclusion strategy for one node. */
+  Exclusion localExclusion() {
+    return local.get();
+  }
+}

@@ -1,0 +1,256 @@
+package org.rangelock.sim.cluster;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.rangelock.Range;
+import org.rangelock.sim.kernel.BlockDevice;
+import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.Pte;
+import org.rangelock.sim.kernel.SigBus;
+import org.rangelock.sim.kernel.Vma;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * What one trial of the cluster family runs on: two nodes, {@code A} and {@code B}, each its own
+ * kernel, on one shared block device; a file of {@link #PAGES} pages created on A and opened on B
+ * (one block map and size, two caches), each node with a shared mapping of it; and the token
+ * ledger. Helpers let a case act on a node by name and check what every path shows.
+ */
+public final class DfsWorld {
+  /** Pages of the file at the start of every case. */
+  public static final int PAGES = 4;
+
+  final Races races;
+  final DfsStrategy row;
+  final TokenLedger ledger;
+  final Node a;
+  final Node b;
+  final List<Node> nodes;
+
+  /** The file as node A sees it, and as node B does. */
+  final Inode fileA;
+
+  final Inode fileB;
+
+  DfsWorld(TokenServer server, DfsStrategy row, Races races) {
+    this(server, row, DfsExclusion.Upgrade.FROM_THE_START, races);
+  }
+
+  DfsWorld(TokenServer server, DfsStrategy row, DfsExclusion.Upgrade upgrade, Races races) {
+    this.races = races;
+    this.row = row;
+    this.ledger = new TokenLedger(races);
+    BlockDevice disk = BlockDevice.shared(256, races);
+    this.a = new Node("A", row, upgrade, races, disk, server);
+    this.b = new Node("B", row, upgrade, races, disk, server);
+    this.nodes = List.of(a, b);
+    this.fileA = a.k.fs.create();
+    this.fileB = b.k.fs.openShared(fileA);
+    a.map(fileA, PAGES + 1);
+    b.map(fileB, PAGES + 1);
+  }
+
+  /** Node {@code name}'s view of the file. */
+  Inode file(Node n) {
+    return n == a ? fileA : fileB;
+  }
+
+  /** Joins both nodes to the file's token lock at a fresh path: tokens from now on. */
+  void join(TokenServer server) {
+    String path = server.freshPath() + "/inode-" + fileA.id();
+    a.join(fileA, path, ledger);
+    b.join(fileB, path, ledger);
+  }
+
+  /** A page of {@code tag} bytes with the page index in its first byte. */
+  static byte[] page(int tag, int index) {
+    byte[] p = new byte[PAGE];
+    Arrays.fill(p, (byte) tag);
+    p[0] = (byte) index;
+    return p;
+  }
+
+  static byte[] overlay(byte[] base, byte[] patch, int at) {
+    byte[] p = base.clone();
+    System.arraycopy(patch, 0, p, at, patch.length);
+    return p;
+  }
+
+  /** Writes {@code pages} pages of {@code tag} on node A, syncs them and drops A's cache. */
+  void populate(int tag, int pages) {
+    for (int i = 0; i < pages; i++) {
+      a.k.io.write(fileA, (long) i * PAGE, page(tag, i));
+    }
+    a.k.writeback.fsync(fileA);
+    a.k.reclaim.shrink(fileA);
+  }
+
+  // ---- operations on a node ---------------------------------------------------------------
+
+  /** Page {@code index} loaded through node {@code n}'s mapping, or null on SIGBUS. */
+  byte[] load(Node n, int index) {
+    byte[] p = new byte[PAGE];
+    try {
+      n.k.mmu.load(n.mm, n.mapping(file(n)).address((long) index * PAGE), p, 0, PAGE);
+      return p;
+    } catch (SigBus e) {
+      return null;
+    }
+  }
+
+  /** Stores {@code bytes} at the start of page {@code index} through {@code n}'s mapping. */
+  boolean store(Node n, int index, byte[] bytes) {
+    try {
+      n.k.mmu.store(n.mm, n.mapping(file(n)).address((long) index * PAGE), bytes, 0, bytes.length);
+      return true;
+    } catch (SigBus e) {
+      return false;
+    }
+  }
+
+  /** Page {@code index} read by node {@code n}'s buffered path (zeros past EOF). */
+  byte[] read(Node n, int index) {
+    return Arrays.copyOf(n.k.io.read(file(n), (long) index * PAGE, PAGE), PAGE);
+  }
+
+  /** Page {@code index} read by node {@code n} with direct IO (zeros past EOF). */
+  byte[] directRead(Node n, int index) {
+    return Arrays.copyOf(n.k.direct.read(file(n), (long) index * PAGE, PAGE), PAGE);
+  }
+
+  void write(Node n, int index, byte[] data) {
+    n.k.io.write(file(n), (long) index * PAGE, data);
+  }
+
+  void directWrite(Node n, int index, byte[] data) {
+    n.k.direct.write(file(n), (long) index * PAGE, data);
+  }
+
+  void fsync(Node n) {
+    n.k.writeback.fsync(file(n));
+  }
+
+  void truncate(Node n, long size) {
+    n.k.killers.truncate(file(n), size);
+  }
+
+  // ---- checks -----------------------------------------------------------------------------
+
+  /** Reports {@code kind} unless {@code got} equals one of {@code allowed}. */
+  boolean expectOneOf(ViolationKind kind, String what, byte[] got, byte[]... allowed) {
+    for (byte[] x : allowed) {
+      if (Arrays.equals(got, x)) {
+        return true;
+      }
+    }
+    StringBuilder b = new StringBuilder();
+    for (byte[] x : allowed) {
+      b.append(b.length() == 0 ? "" : " or ").append(describe(x));
+    }
+    races.violation(kind, what + " shows " + describe(got) + "; allowed: " + b);
+    return false;
+  }
+
+  /**
+   * Page {@code index} through every path of every node — the mapping, the buffered read, the
+   * direct read, in that order, A first — must be one of {@code allowed} (a null is SIGBUS).
+   */
+  void everyPathShows(ViolationKind kind, int index, byte[]... allowed) {
+    for (Node n : nodes) {
+      expectOneOf(kind, "page " + index + " loaded on " + n.name, load(n, index), allowed);
+      expectOneOf(kind, "page " + index + " read on " + n.name, read(n, index), nonNull(allowed));
+      expectOneOf(
+          kind,
+          "page " + index + " read direct on " + n.name,
+          directRead(n, index),
+          nonNull(allowed));
+    }
+  }
+
+  /** A read (not a load) past EOF shows zeros where a load raises SIGBUS. */
+  private static byte[][] nonNull(byte[][] allowed) {
+    byte[][] out = allowed.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] == null) {
+        out[i] = new byte[PAGE];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The cross-node quiescent oracle: every page a node caches, and every page its PTEs map, lies
+   * inside a token the node holds in a mode that allows it (a read token for a clean page, a write
+   * token for a dirty page or a writable PTE).
+   */
+  void pagesInsideTokens() {
+    for (Node n : nodes) {
+      Inode f = file(n);
+      for (long i = 0; i < PAGES + 2; i++) {
+        var p = f.cache().get(i);
+        Range r = Range.of(i * PAGE, (i + 1) * PAGE);
+        if (p != null && !p.isRemoved() && !ledger.covers(n.name, f.id(), r, p.isDirty())) {
+          races.violation(
+              ViolationKind.PAGE_OUTSIDE_TOKEN,
+              n.name + " caches " + p + " outside its tokens " + ledger.describe());
+        }
+      }
+      Vma vma = n.mapping(f);
+      for (var e : n.mm.entries().entrySet()) {
+        long vpn = e.getKey();
+        Pte pte = e.getValue();
+        if (pte.page() == null || vpn < vma.startVpn() || vpn >= vma.startVpn() + vma.pages()) {
+          continue;
+        }
+        long index = vma.pgoff() + (vpn - vma.startVpn());
+        Range r = Range.of(index * PAGE, (index + 1) * PAGE);
+        if (!ledger.covers(n.name, f.id(), r, pte.writable())) {
+          races.violation(
+              ViolationKind.PAGE_OUTSIDE_TOKEN,
+              n.name
+                  + " maps page "
+                  + index
+                  + (pte.writable() ? " writable" : " read-only")
+                  + " ("
+                  + pte
+                  + ") outside its tokens "
+                  + ledger.describe());
+        }
+      }
+    }
+  }
+
+  /** Waits for {@code latch} as a role does for another role's event; false on timeout. */
+  static boolean await(CountDownLatch latch) {
+    try {
+      return latch.await(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  static String describe(byte[] p) {
+    if (p == null) {
+      return "SIGBUS";
+    }
+    StringBuilder b = new StringBuilder("[");
+    int i = 0;
+    int runs = 0;
+    while (i < p.length && runs < 4) {
+      int j = i;
+      while (j < p.length && p[j] == p[i]) {
+        j++;
+      }
+      b.append(runs == 0 ? "" : " ").append(String.format("%d×%02x", j - i, p[i] & 0xff));
+      i = j;
+      runs++;
+    }
+    return b.append(i < p.length ? " …]" : "]").toString();
+  }
+}

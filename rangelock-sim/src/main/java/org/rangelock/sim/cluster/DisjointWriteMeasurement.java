@@ -1,0 +1,189 @@
+package org.rangelock.sim.cluster;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.rangelock.sim.race.Races;
+
+/**
+ * What the 2003 mail asks of a distributed filesystem: two nodes writing different pages of one
+ * file should need no communication. Node A writes the even pages of a {@link #FILE_PAGES}-page
+ * file and node B the odd ones, {@code writes} buffered writes each, round-robin over its pages, on
+ * two threads started together, then each fsyncs; counted: the revocation callbacks both nodes ran,
+ * the ZooKeeper operations both nodes' clients made, and the wall time from the start to the last
+ * fsync. Afterwards every page is read on both nodes and must hold its last write (else the run
+ * reports it: a measurement of a wrong result is worth nothing).
+ *
+ * <p>No delays are injected and no trace is kept. The ZooKeeper server is the run's one server; its
+ * log fsyncs unless the JVM runs with {@code -Dzookeeper.forceSync=no}.
+ */
+public final class DisjointWriteMeasurement {
+  /** Pages of the file: A writes the even ones, B the odd ones. */
+  public static final int FILE_PAGES = 16;
+
+  /** One row's figures. */
+  public record Result(
+      DfsStrategy strategy,
+      int writes,
+      long nanos,
+      long callbacks,
+      long zooKeeperOperations,
+      long tokensGranted,
+      String wrong) {
+    public double seconds() {
+      return nanos / 1e9;
+    }
+
+    public double writesPerSecond() {
+      return writes / seconds();
+    }
+
+    public double callbacksPerWrite() {
+      return (double) callbacks / writes;
+    }
+
+    public double zooKeeperOperationsPerWrite() {
+      return (double) zooKeeperOperations / writes;
+    }
+  }
+
+  private DisjointWriteMeasurement() {}
+
+  static int tag(int round, int page) {
+    return 1 + (round * 7 + page) % 250;
+  }
+
+  /** Runs {@code writesPerNode} writes on each of the two nodes under {@code row}. */
+  public static Result run(TokenServer server, DfsStrategy row, int writesPerNode) {
+    return run(server, row, writesPerNode, 0);
+  }
+
+  /**
+   * As {@link #run(TokenServer, DfsStrategy, int)}, each writer pausing {@code thinkMicros} between
+   * its writes (the application's own work; 0: write back to back).
+   */
+  public static Result run(
+      TokenServer server, DfsStrategy row, int writesPerNode, long thinkMicros) {
+    if (writesPerNode < 1) {
+      throw new IllegalArgumentException("writes per node must be positive, was " + writesPerNode);
+    }
+    if (thinkMicros < 0) {
+      throw new IllegalArgumentException("think time must not be negative, was " + thinkMicros);
+    }
+    Races races = Races.quiet();
+    DfsWorld w = new DfsWorld(server, row, races);
+    try {
+      w.populate(0x11, FILE_PAGES);
+      w.join(server);
+      long ops0 = w.a.zooKeeperOperations() + w.b.zooKeeperOperations();
+      long granted0 = w.ledger.granted();
+      int[] last = new int[FILE_PAGES];
+      CountDownLatch start = new CountDownLatch(1);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread[] threads = new Thread[2];
+      for (int n = 0; n < 2; n++) {
+        Node node = n == 0 ? w.a : w.b;
+        int first = n;
+        threads[n] =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                    for (int i = 0; i < writesPerNode; i++) {
+                      int page = first + 2 * (i % (FILE_PAGES / 2));
+                      int round = i / (FILE_PAGES / 2);
+                      w.write(node, page, DfsWorld.page(tag(round, page), page));
+                      last[page] = tag(round, page);
+                      if (thinkMicros > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(thinkMicros * 1000);
+                      }
+                    }
+                    w.fsync(node);
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                },
+                "disjoint-writer-" + node.name);
+        threads[n].setDaemon(true);
+        threads[n].start();
+      }
+      long t0 = System.nanoTime();
+      start.countDown();
+      for (Thread t : threads) {
+        t.join(120_000);
+        if (t.isAlive()) {
+          throw new IllegalStateException(t.getName() + " did not finish within 120 s");
+        }
+      }
+      long nanos = System.nanoTime() - t0;
+      long callbacks = w.a.callbacks() + w.b.callbacks();
+      long ops = w.a.zooKeeperOperations() + w.b.zooKeeperOperations() - ops0;
+      long granted = w.ledger.granted() - granted0;
+      String wrong = failure.get() == null ? null : "a writer threw " + failure.get();
+      for (int p = 0; wrong == null && p < FILE_PAGES; p++) {
+        byte[] want = DfsWorld.page(last[p] == 0 ? 0x11 : last[p], p);
+        for (Node n : w.nodes) {
+          byte[] got = Arrays.copyOf(n.k.io.read(w.file(n), (long) p * PAGE, PAGE), PAGE);
+          if (!Arrays.equals(got, want)) {
+            wrong =
+                "page "
+                    + p
+                    + " read on "
+                    + n.name
+                    + " shows "
+                    + DfsWorld.describe(got)
+                    + ", last written "
+                    + DfsWorld.describe(want);
+            break;
+          }
+        }
+      }
+      if (wrong == null && !races.violations().isEmpty()) {
+        wrong = races.violations().get(0).toString();
+      }
+      return new Result(row, 2 * writesPerNode, nanos, callbacks, ops, granted, wrong);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      for (Node n : w.nodes) {
+        n.close();
+      }
+    }
+  }
+
+  /** The figures as a small table, with the ratios of the last row to the first. */
+  public static String table(java.util.List<Result> results) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            "%-16s %7s %8s %9s %9s %9s %8s %9s %7s%n",
+            "strategy",
+            "writes",
+            "seconds",
+            "writes/s",
+            "callbacks",
+            "per write",
+            "ZK ops",
+            "per write",
+            "tokens"));
+    for (Result r : results) {
+      b.append(
+          String.format(
+              "%-16s %7d %8.2f %9.0f %9d %9.3f %8d %9.3f %7d%s%n",
+              r.strategy(),
+              r.writes(),
+              r.seconds(),
+              r.writesPerSecond(),
+              r.callbacks(),
+              r.callbacksPerWrite(),
+              r.zooKeeperOperations(),
+              r.zooKeeperOperationsPerWrite(),
+              r.tokensGranted(),
+              r.wrong() == null ? "" : "  WRONG: " + r.wrong()));
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,174 @@
+package org.rangelock.sim.cluster;
+
+import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rangelock.DlmMode;
+import org.rangelock.ModeTable;
+import org.rangelock.Range;
+import org.rangelock.cluster.ClusterRangeLock;
+import org.rangelock.cluster.Revocation;
+import org.rangelock.sim.exclusion.Exclusion.Held;
+import org.rangelock.sim.exclusion.Op;
+import org.rangelock.sim.kernel.AddressSpace;
+import org.rangelock.sim.kernel.BlockDevice;
+import org.rangelock.sim.kernel.Inode;
+import org.rangelock.sim.kernel.Kernel;
+import org.rangelock.sim.kernel.Vma;
+import org.rangelock.sim.race.RacePoint;
+import org.rangelock.sim.race.Races;
+import org.rangelock.sim.race.ViolationKind;
+
+/**
+ * One node of a shared-disk cluster: its own kernel (physical memory, page caches, MMU, writeback,
+ * the local strategy of its {@link DfsStrategy}) on the shared block device, one process with a
+ * shared mapping of each file, and per file a {@code ClusterRangeLock} in DLM modes whose
+ * revocation callback is the row's.
+ *
+ * <p>The callback runs on a worker thread of the node's lock, as the role {@code <node>-revoke};
+ * after it has zapped the range's PTEs it signals {@code <node>-revoke:unmapped} (directed windows
+ * wait for it), and it counts every revocation it handles.
+ */
+final class Node {
+  final String name;
+  final DfsStrategy row;
+  final Kernel k;
+  final AddressSpace mm;
+  final DfsExclusion exclusion;
+  private final Races races;
+  private final TokenServer server;
+  private final Map<Integer, Vma> mappings = new ConcurrentHashMap<>();
+  private final List<ClusterRangeLock<DlmMode>> locks = new ArrayList<>();
+  private final AtomicLong callbacks = new AtomicLong();
+  private volatile boolean closing;
+
+  Node(
+      String name,
+      DfsStrategy row,
+      DfsExclusion.Upgrade upgrade,
+      Races races,
+      BlockDevice disk,
+      TokenServer server) {
+    this.name = name;
+    this.row = row;
+    this.races = races;
+    this.server = server;
+    this.exclusion = new DfsExclusion(row, row.localExclusion(), upgrade, races);
+    this.k = new Kernel(exclusion, races, disk);
+    this.mm = k.newAddressSpace();
+  }
+
+  /** Maps {@code pages} pages of {@code view} (this node's view of a file) shared. */
+  Vma map(Inode view, int pages) {
+    Vma v = mm.mmap(view, 0, (long) pages * PAGE, true);
+    mappings.put(view.id(), v);
+    return v;
+  }
+
+  Vma mapping(Inode view) {
+    return mappings.get(view.id());
+  }
+
+  /** From now on, operations on {@code view} take tokens of a lock at {@code path}. */
+  void join(Inode view, String path, TokenLedger ledger) {
+    ClusterRangeLock<DlmMode> lock =
+        ClusterRangeLock.builder(server.client(name), path, ModeTable.dlm())
+            .node(name)
+            .events(ledger.eventsOf(name, view.id()))
+            .onRevoke(r -> revoke(view, r))
+            .build();
+    synchronized (locks) {
+      locks.add(lock);
+    }
+    exclusion.join(view, lock);
+  }
+
+  long callbacks() {
+    return callbacks.get();
+  }
+
+  long zooKeeperOperations() {
+    return server.operations(name);
+  }
+
+  private DlmMode revoke(Inode view, Revocation<DlmMode> r) {
+    if (closing) {
+      return null; // the trial is over and checked: nothing to keep coherent any more
+    }
+    callbacks.incrementAndGet();
+    String previous = Races.role();
+    Races.role(name + "-revoke");
+    try {
+      Range range = r.range();
+      long from = range.start() / PAGE;
+      long to = range.isUnbounded() ? Long.MAX_VALUE : (range.end() + PAGE - 1) / PAGE;
+      races.hit(
+          RacePoint.KILL_START,
+          "revoke " + r.mode() + " " + range + " of " + view + " (" + r.reason() + ")");
+      Runnable unmapped =
+          () -> {
+            races.log("zapped the PTEs of " + view + " pages " + from + " to " + to);
+            races.signal(name + "-revoke:unmapped");
+          };
+      switch (row.callback) {
+        case WRITE_BACK_ONLY:
+          k.writeBackHeld(view, from, to);
+          break;
+        case UNLOCKED:
+        case DRAINED:
+          k.writeBackAndInvalidate(view, from, to, unmapped);
+          break;
+        case SEQUENCE:
+          AtomicLong seq = exclusion.sequence(view);
+          seq.incrementAndGet(); // odd: a fault that samples now waits
+          try {
+            k.writeBackAndInvalidate(view, from, to, unmapped);
+          } finally {
+            seq.incrementAndGet();
+          }
+          break;
+        case RANGE_LOCKED:
+          try (Held inv =
+              exclusion
+                  .local()
+                  .enter(
+                      Op.PUNCH,
+                      view,
+                      range.start(),
+                      range.isUnbounded() ? Long.MAX_VALUE : range.end())) {
+            k.writeBackAndInvalidate(view, from, to, unmapped);
+          }
+          break;
+        default:
+          throw new AssertionError(row.callback);
+      }
+      races.log("revoked " + r.mode() + " " + range + " of " + view);
+      return null;
+    } catch (RuntimeException | Error e) {
+      races.violation(ViolationKind.CRASH, name + " revocation callback threw " + e);
+      throw e;
+    } finally {
+      Races.role(previous);
+    }
+  }
+
+  /** Leaves the cluster: closes the locks without running the callbacks. */
+  void close() {
+    closing = true;
+    synchronized (locks) {
+      for (ClusterRangeLock<DlmMode> l : locks) {
+        l.close();
+      }
+      locks.clear();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "node " + name;
+  }
+}

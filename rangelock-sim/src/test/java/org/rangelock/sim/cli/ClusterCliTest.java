@@ -1,0 +1,115 @@
+package org.rangelock.sim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code cases} command's cluster family: its matrix, its JSON cells, its options. */
+class ClusterCliTest {
+  @TempDir Path dir;
+
+  private interface Command {
+    int run() throws Exception;
+  }
+
+  private static String out;
+
+  private static int capture(Command c) throws Exception {
+    PrintStream o0 = System.out;
+    PrintStream e0 = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      return c.run();
+    } finally {
+      System.setOut(o0);
+      System.setErr(e0);
+      out = o.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void bothFamiliesGoToOneJsonArrayInOneSchema() throws Exception {
+    Path json = dir.resolve("cells.json");
+    int status =
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--family",
+                    "all",
+                    "--trials",
+                    "2",
+                    "--strategy",
+                    "RANGE_LOCK",
+                    "--case",
+                    "4",
+                    "--cluster-trials",
+                    "2",
+                    "--cluster-strategy",
+                    "dfs-range-lock",
+                    "--cluster-case",
+                    "101",
+                    "--cluster-writes",
+                    "20",
+                    "--json",
+                    json.toString()));
+    assertEquals(0, status, out);
+    assertTrue(out.contains("cluster strategy") && out.contains("DFS_RANGE_LOCK"), out);
+    assertTrue(out.contains("disjoint writers") && out.contains("DFS_FILE_GLOCK"), out);
+    JsonNode cells = new ObjectMapper().readTree(json.toFile());
+    assertEquals(2, cells.size(), cells.toString());
+    assertEquals("RANGE_LOCK", cells.get(0).get("strategy").asText());
+    JsonNode dfs = cells.get(1);
+    assertEquals("DFS_RANGE_LOCK", dfs.get("strategy").asText());
+    assertEquals(101, dfs.get("case").asInt());
+    assertEquals(2, dfs.get("trials").asInt());
+    for (String field : new String[] {"title", "violations", "millis", "kinds", "firstViolation"}) {
+      assertTrue(dfs.has(field), field + " in " + dfs);
+    }
+  }
+
+  @Test
+  void requireCleanClusterFailsTheRunWhenThatRowLetsARaceThrough() throws Exception {
+    // DFS_NO_CALLBACK never invalidates: after B's second direct read A keeps its page of case 103
+    // cached outside any token, whatever the order of the roles.
+    assertEquals(
+        1,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--cluster-trials",
+                    "2",
+                    "--cluster-strategy",
+                    "DFS_NO_CALLBACK",
+                    "--cluster-case",
+                    "103",
+                    "--cluster-writes",
+                    "0",
+                    "--require-clean-cluster",
+                    "DFS_NO_CALLBACK")));
+    assertTrue(out.contains("FAIL: DFS_NO_CALLBACK let cluster case 103 through"), out);
+    assertTrue(!out.contains("disjoint writers"), "--cluster-writes 0 skips the measurement");
+  }
+
+  @Test
+  void badClusterOptionsExitTwoBeforeAnyTrial() throws Exception {
+    assertEquals(2, capture(() -> Main.run("cases", "--cluster-case", "7")));
+    assertTrue(!out.contains("cluster strategy"), out);
+    assertEquals(2, capture(() -> Main.run("cases", "--cluster-strategy", "BOGUS")));
+    assertEquals(2, capture(() -> Main.run("cases", "--cluster-trials", "0")));
+    assertEquals(2, capture(() -> Main.run("cases", "--cluster-writes", "-1")));
+    assertEquals(2, capture(() -> Main.run("cases", "--cluster-think", "-5")));
+    assertEquals(2, capture(() -> Main.run("cases", "--family", "both")));
+  }
+}
