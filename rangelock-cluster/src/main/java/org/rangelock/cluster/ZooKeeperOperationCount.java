@@ -13,6 +13,8 @@ import org.apache.curator.framework.CuratorFramework;
  */
 public final class ZooKeeperOperationCount implements TracerDriver {
   private final AtomicLong operations = new AtomicLong();
+  // Per thread: a foreground operation is traced on the thread that made it.
+  private final ThreadLocal<long[]> byThread = ThreadLocal.withInitial(() -> new long[1]);
   private final TracerDriver next;
 
   private ZooKeeperOperationCount(TracerDriver next) {
@@ -43,10 +45,23 @@ public final class ZooKeeperOperationCount implements TracerDriver {
     return operations.get();
   }
 
+  /**
+   * Operations counted so far that the calling thread made itself. Curator traces a foreground
+   * (synchronous) operation on the thread that called it, and a background one on its event thread;
+   * so this counts exactly what the calling thread asked ZooKeeper for, and nothing that watches
+   * and worker threads did meanwhile.
+   *
+   * @return the number of operations traced on the calling thread since {@link #install}
+   */
+  public long operationsOnThisThread() {
+    return byThread.get()[0];
+  }
+
   @Override
   public void addTrace(String name, long time, TimeUnit unit) {
     if (name.endsWith("-Foreground") || name.endsWith("-Background")) {
       operations.incrementAndGet();
+      byThread.get()[0]++;
     }
     if (next != null) {
       next.addTrace(name, time, unit);
