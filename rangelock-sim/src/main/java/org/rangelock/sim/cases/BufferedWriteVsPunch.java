@@ -30,16 +30,13 @@ final class BufferedWriteVsPunch extends BaseCase {
 
   @Override
   public List<Role> roles(World w) {
-    byte[] data = new byte[2 * PAGE];
-    System.arraycopy(World.page(NEW, 1), 0, data, 0, PAGE);
-    System.arraycopy(World.page(NEW, 2), 0, data, PAGE, PAGE);
+    byte[] data = World.pagesOneAndTwo(NEW);
     return List.of(
         new Role("write", () -> w.k.io.write(w.file, PAGE, data)),
         new Role(
             "punch",
             () -> {
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }));
   }
 

@@ -23,16 +23,13 @@ final class DirectWriteVsPunch extends BaseCase {
 
   @Override
   public List<Role> roles(World w) {
-    byte[] d = new byte[2 * PAGE];
-    System.arraycopy(World.page(DIRECT, 1), 0, d, 0, PAGE);
-    System.arraycopy(World.page(DIRECT, 2), 0, d, PAGE, PAGE);
+    byte[] d = World.pagesOneAndTwo(DIRECT);
     return List.of(
         new Role("direct", () -> w.k.direct.write(w.file, PAGE, d)),
         new Role(
             "punch",
             () -> {
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }));
   }
 

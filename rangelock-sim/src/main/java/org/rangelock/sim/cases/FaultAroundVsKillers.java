@@ -54,45 +54,21 @@ final class FaultAroundVsKillers extends BaseCase {
         new Role(
             "punch",
             () -> {
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }),
         new Role("truncate", () -> w.k.killers.truncate(w.file, NEW_SIZE)));
   }
 
   @Override
   public void check(World w) {
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the mapping",
-          w.loadPage(w.shared, i),
-          World.zeros());
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the cache",
-          w.cachedPage(w.file, i),
-          World.zeros());
-    }
+    w.expectPunchedZerosThroughMappingAndCache(w.shared, "mapping");
     w.expectOneOf(
         ViolationKind.STALE_DATA,
         "untouched page 0 through the mapping",
         w.loadPage(w.shared, 0),
         World.page(OLD, 0));
-    byte[] past = w.loadPage(w.shared, 3);
-    if (past != null) {
-      w.races.violation(
-          ViolationKind.NO_SIGBUS_BEYOND_EOF,
-          "load of page 3 past EOF " + NEW_SIZE + " returned " + World.describe(past));
-    }
-    w.k.writeback.fsync(w.file);
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " on disk after fsync",
-          w.diskPage(w.file, i),
-          World.zeros());
-    }
+    w.expectSigbusPastEof(3, NEW_SIZE);
+    w.expectPunchedZerosOnDiskAfterFsync();
   }
 
   /** Page 0 is never touched: it is old in every order. */

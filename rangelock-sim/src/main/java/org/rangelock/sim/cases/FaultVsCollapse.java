@@ -64,12 +64,7 @@ final class FaultVsCollapse extends BaseCase {
           w.cachedPage(w.file, i),
           want);
     }
-    byte[] past = w.loadPage(w.shared, 3);
-    if (past != null) {
-      w.races.violation(
-          ViolationKind.NO_SIGBUS_BEYOND_EOF,
-          "load of page 3 past EOF " + size + " returned " + World.describe(past));
-    }
+    w.expectSigbusPastEof(3, size);
     w.k.writeback.fsync(w.file);
     for (int i = 0; i <= 2; i++) {
       w.expectOneOf(
@@ -95,20 +90,6 @@ final class FaultVsCollapse extends BaseCase {
     return List.of(
         new Window(
             "the fault caches pages at their old indices between the cache drop and the shift",
-            r ->
-                r.pauseAt(
-                        "collapse",
-                        RacePoint.ROLE_START,
-                        1,
-                        "fault:" + RacePoint.FAULT_START,
-                        Windows.WAIT)
-                    .pauseAt(
-                        "fault",
-                        RacePoint.FAULT_START,
-                        1,
-                        "collapse:" + RacePoint.KILL_BEFORE_FREE,
-                        Windows.WAIT)
-                    .pauseAt(
-                        "collapse", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)));
+            r -> Windows.faultBetweenCacheTruncationAndBlockFree(r, "collapse")));
   }
 }

@@ -23,10 +23,7 @@ final class FaultVsDirectIo extends BaseCase {
   }
 
   static byte[] directData() {
-    byte[] d = new byte[2 * PAGE];
-    System.arraycopy(World.page(DIRECT, 1), 0, d, 0, PAGE);
-    System.arraycopy(World.page(DIRECT, 2), 0, d, PAGE, PAGE);
-    return d;
+    return World.pagesOneAndTwo(DIRECT);
   }
 
   @Override

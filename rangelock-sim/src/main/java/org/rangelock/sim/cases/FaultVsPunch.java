@@ -1,7 +1,5 @@
 package org.rangelock.sim.cases;
 
-import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
-
 import java.util.List;
 import org.rangelock.sim.race.RacePoint;
 import org.rangelock.sim.race.ViolationKind;
@@ -35,33 +33,14 @@ final class FaultVsPunch extends BaseCase {
             "punch",
             () -> {
               w.races.hit(RacePoint.ROLE_START, "punch");
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }));
   }
 
   @Override
   public void check(World w) {
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the mapping",
-          w.loadPage(w.shared, i),
-          World.zeros());
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the cache",
-          w.cachedPage(w.file, i),
-          World.zeros());
-    }
-    w.k.writeback.fsync(w.file);
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " on disk after fsync",
-          w.diskPage(w.file, i),
-          World.zeros());
-    }
+    w.expectPunchedZerosThroughMappingAndCache(w.shared, "mapping");
+    w.expectPunchedZerosOnDiskAfterFsync();
     w.expectOneOf(
         ViolationKind.STALE_DATA, "untouched page 3", w.cachedPage(w.file, 3), World.page(TAG, 3));
   }
@@ -104,19 +83,6 @@ final class FaultVsPunch extends BaseCase {
         new Window(
             "the fault is past its sequence sample when the punch starts, fills the page after the"
                 + " cache truncation, and its retry maps that cached copy",
-            r ->
-                r.pauseAt(
-                        "punch",
-                        RacePoint.ROLE_START,
-                        1,
-                        "fault:" + RacePoint.FAULT_START,
-                        Windows.WAIT)
-                    .pauseAt(
-                        "fault",
-                        RacePoint.FAULT_START,
-                        1,
-                        "punch:" + RacePoint.KILL_BEFORE_FREE,
-                        Windows.WAIT)
-                    .pauseAt("punch", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)));
+            r -> Windows.faultBetweenCacheTruncationAndBlockFree(r, "punch")));
   }
 }

@@ -56,8 +56,7 @@ final class PrivateCowVsKillers extends BaseCase {
             "punch",
             () -> {
               w.races.hit(RacePoint.ROLE_START, "punch");
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }),
         new Role("truncate", () -> w.k.killers.truncate(w.file, NEW_SIZE)));
   }
@@ -87,28 +86,10 @@ final class PrivateCowVsKillers extends BaseCase {
                 + World.describe(past));
       }
     }
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the shared mapping",
-          w.loadPage(w.shared, i),
-          World.zeros());
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " through the cache",
-          w.cachedPage(w.file, i),
-          World.zeros());
-    }
+    w.expectPunchedZerosThroughMappingAndCache(w.shared, "shared mapping");
     w.expectOneOf(
         ViolationKind.STALE_DATA, "untouched page 0", w.cachedPage(w.file, 0), World.page(OLD, 0));
-    w.k.writeback.fsync(w.file);
-    for (int i = 1; i <= 2; i++) {
-      w.expectOneOf(
-          ViolationKind.RESURRECTED_DATA,
-          "punched page " + i + " on disk after fsync",
-          w.diskPage(w.file, i),
-          World.zeros());
-    }
+    w.expectPunchedZerosOnDiskAfterFsync();
   }
 
   @Override

@@ -93,19 +93,7 @@ final class TwoKillers extends BaseCase {
         new Window(
             "the fault refills page 1 between the punch's cache truncation and its block free",
             r ->
-                r.pauseAt(
-                        "punch",
-                        RacePoint.ROLE_START,
-                        1,
-                        "fault:" + RacePoint.FAULT_START,
-                        Windows.WAIT)
-                    .pauseAt(
-                        "fault",
-                        RacePoint.FAULT_START,
-                        1,
-                        "punch:" + RacePoint.KILL_BEFORE_FREE,
-                        Windows.WAIT)
-                    .pauseAt("punch", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)
+                Windows.faultBetweenCacheTruncationAndBlockFree(r, "punch")
                     .pauseAt("truncate", RacePoint.ROLE_START, 1, "punch:done", Windows.WAIT)));
   }
 }

@@ -119,6 +119,67 @@ public final class World {
     k.writeback.fsync(other);
   }
 
+  /**
+   * The hole every punch case makes: pages 1 and 2 punched, then the second file takes the freed
+   * blocks at once, so that a stale block number a racing role still holds points at that file's
+   * data instead of at a free block nobody would notice.
+   */
+  void punchPagesOneAndTwoAndReuse(int otherTag) {
+    k.killers.punchHole(file, PAGE, 2L * PAGE);
+    reuseFreedBlocks(otherTag);
+  }
+
+  /** Pages 1 and 2 of {@code tag} back to back: the two-page IO the punch cases race. */
+  static byte[] pagesOneAndTwo(int tag) {
+    byte[] b = new byte[2 * PAGE];
+    System.arraycopy(page(tag, 1), 0, b, 0, PAGE);
+    System.arraycopy(page(tag, 2), 0, b, PAGE, PAGE);
+    return b;
+  }
+
+  /**
+   * Punched pages 1 and 2 read zeros through {@code mapping} (named {@code mappingName} in the
+   * report), then through the cache, page by page: the load goes first because a fault that
+   * resurrects the old block also refills the cache, and the order is part of what each case
+   * checks.
+   */
+  void expectPunchedZerosThroughMappingAndCache(Vma mapping, String mappingName) {
+    for (int i = 1; i <= 2; i++) {
+      expectPunchedZeros(i, "through the " + mappingName, loadPage(mapping, i));
+      expectPunchedZeros(i, "through the cache", cachedPage(file, i));
+    }
+  }
+
+  /**
+   * After an fsync, punched pages 1 and 2 read zeros on disk: the fsync writes back whatever a race
+   * left dirty, so a resurrected page that was only in the cache reaches the blocks here.
+   */
+  void expectPunchedZerosOnDiskAfterFsync() {
+    k.writeback.fsync(file);
+    for (int i = 1; i <= 2; i++) {
+      expectPunchedZeros(i, "on disk after fsync", diskPage(file, i));
+    }
+  }
+
+  /** Reports a resurrection unless punched page {@code index}, seen {@code where}, is zeros. */
+  void expectPunchedZeros(int index, String where, byte[] got) {
+    expectOneOf(
+        ViolationKind.RESURRECTED_DATA, "punched page " + index + " " + where, got, zeros());
+  }
+
+  /**
+   * Reports a load of page {@code index} through the shared mapping that did not raise SIGBUS,
+   * though it lies past EOF at {@code eof}.
+   */
+  void expectSigbusPastEof(int index, long eof) {
+    byte[] past = loadPage(shared, index);
+    if (past != null) {
+      races.violation(
+          ViolationKind.NO_SIGBUS_BEYOND_EOF,
+          "load of page " + index + " past EOF " + eof + " returned " + describe(past));
+    }
+  }
+
   /** Page {@code index} read through the buffered path (zeros past EOF). */
   public byte[] cachedPage(Inode inode, int index) {
     byte[] got = Arrays.copyOf(k.io.read(inode, (long) index * PAGE, PAGE), PAGE);

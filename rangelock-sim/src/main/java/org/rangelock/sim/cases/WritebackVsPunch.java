@@ -44,8 +44,7 @@ final class WritebackVsPunch extends BaseCase {
             "punch",
             () -> {
               w.races.hit(RacePoint.ROLE_START, "punch");
-              w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
-              w.reuseFreedBlocks(OTHER);
+              w.punchPagesOneAndTwoAndReuse(OTHER);
             }),
         new Role(
             "fault", () -> w.k.mmu.store(w.mm, w.shared.address(PAGE), STORE, 0, STORE.length)));
@@ -104,22 +103,6 @@ final class WritebackVsPunch extends BaseCase {
                     .pauseAt("fault", RacePoint.FAULT_START, 1, "punch:done", Windows.WAIT)),
         new Window(
             "a store refaults the old block while the punch is between cache and blocks",
-            r ->
-                // The punch starts only once the fault is under way (past any sample a design's
-                // fault takes before FAULT_START), so the window does not depend on who starts
-                // first.
-                r.pauseAt(
-                        "punch",
-                        RacePoint.ROLE_START,
-                        1,
-                        "fault:" + RacePoint.FAULT_START,
-                        Windows.WAIT)
-                    .pauseAt(
-                        "fault",
-                        RacePoint.FAULT_START,
-                        1,
-                        "punch:" + RacePoint.KILL_BEFORE_FREE,
-                        Windows.WAIT)
-                    .pauseAt("punch", RacePoint.KILL_BEFORE_FREE, 1, "fault:done", Windows.WAIT)));
+            r -> Windows.faultBetweenCacheTruncationAndBlockFree(r, "punch")));
   }
 }

@@ -23,7 +23,7 @@ import org.rangelock.sim.kernel.Inode;
  * project's issue 12 records it); the retry drops only the PTE, not a page the fault brought into
  * the cache, as {@code do_no_page} did.
  */
-public final class SeqSchedLockExclusion extends LegacyExclusion {
+public final class SeqSchedLockExclusion extends IMutexExclusion {
   /** The sequence of one file's {@code truncate_lock}: odd while a writer is inside. */
   private static final class SeqSchedLock {
     private long sequence;
@@ -75,9 +75,7 @@ public final class SeqSchedLockExclusion extends LegacyExclusion {
 
   @Override
   public Held enter(Op op, Inode inode, long start, long end) {
-    boolean iMutex =
-        op == Op.WRITE || op == Op.DIRECT_WRITE || op == Op.FALLOCATE || op.isPageKiller();
-    Held outer = rwsem.take(inode, iMutex ? InodeRwsem.Mode.EXCLUSIVE : InodeRwsem.Mode.NOT_TAKEN);
+    Held outer = super.enter(op, inode, start, end); // i_mutex, as for TRUNCATE_COUNT
     if (!op.isPageKiller()) {
       return outer;
     }
@@ -106,30 +104,5 @@ public final class SeqSchedLockExclusion extends LegacyExclusion {
           }
         });
     return b.toString();
-  }
-
-  @Override
-  public boolean truncateCacheUnmaps() {
-    return false;
-  }
-
-  @Override
-  public boolean rechecksSizeUnderPageLock() {
-    return false;
-  }
-
-  @Override
-  public boolean unmapsTwice() {
-    return false;
-  }
-
-  @Override
-  public boolean fallsBackToBufferedWrite() {
-    return false;
-  }
-
-  @Override
-  public boolean writesBackBeforePunch() {
-    return false;
   }
 }

@@ -26,7 +26,7 @@ import org.rangelock.sim.kernel.Inode;
  * <p>Source: mm/memory.c {@code do_no_page} and {@code unmap_mapping_range}, mm/filemap.c {@code
  * filemap_nopage}, mm/truncate.c, of Linux 2.6.16.
  */
-public final class TruncateCountExclusion extends LegacyExclusion {
+public final class TruncateCountExclusion extends IMutexExclusion {
   private final Map<Integer, AtomicLong> counts = new ConcurrentHashMap<>();
   private final boolean validates;
 
@@ -53,13 +53,6 @@ public final class TruncateCountExclusion extends LegacyExclusion {
   }
 
   @Override
-  public Held enter(Op op, Inode inode, long start, long end) {
-    boolean iMutex =
-        op == Op.WRITE || op == Op.DIRECT_WRITE || op == Op.FALLOCATE || op.isPageKiller();
-    return rwsem.take(inode, iMutex ? InodeRwsem.Mode.EXCLUSIVE : InodeRwsem.Mode.NOT_TAKEN);
-  }
-
-  @Override
   public long faultSequence(Inode inode) {
     return countOf(inode).get();
   }
@@ -72,30 +65,5 @@ public final class TruncateCountExclusion extends LegacyExclusion {
   @Override
   public void unmapping(Inode inode) {
     countOf(inode).incrementAndGet();
-  }
-
-  @Override
-  public boolean truncateCacheUnmaps() {
-    return false; // truncate_complete_page of 2.6.16 removes the page without unmapping it
-  }
-
-  @Override
-  public boolean rechecksSizeUnderPageLock() {
-    return false;
-  }
-
-  @Override
-  public boolean unmapsTwice() {
-    return false;
-  }
-
-  @Override
-  public boolean fallsBackToBufferedWrite() {
-    return false;
-  }
-
-  @Override
-  public boolean writesBackBeforePunch() {
-    return false;
   }
 }

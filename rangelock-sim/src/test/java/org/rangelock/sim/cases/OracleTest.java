@@ -22,6 +22,13 @@ class OracleTest {
     return new World(new Kernel(Strategy.RANGE_LOCK.create(), new Races(1), 64));
   }
 
+  /** A fresh world with {@code c}'s set-up done: the state its roles would start racing from. */
+  private static World setUpWorld(Case c) {
+    World w = world();
+    c.setUp(w);
+    return w;
+  }
+
   private static void assertReported(World w, ViolationKind kind) {
     List<Violation> v = w.races.violations();
     assertTrue(v.stream().anyMatch(x -> x.kind() == kind), "expected " + kind + " in " + v);
@@ -29,9 +36,8 @@ class OracleTest {
 
   @Test
   void punchThatLeftTheOldDataIsAResurrection() {
-    World w = world();
     Case c = CaseRunner.caseNumber(1);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.loadPage(w.shared, 1); // old data mapped, and no punch ever happened
     c.check(w);
     assertReported(w, ViolationKind.RESURRECTED_DATA);
@@ -39,9 +45,8 @@ class OracleTest {
 
   @Test
   void truncateThatLeftMappingsIsCaughtAsNoSigbusAndStaleMapping() {
-    World w = world();
     Case c = CaseRunner.caseNumber(2);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.loadPage(w.shared, 3);
     w.loadPage(w.priv, 3);
     // Shrink i_size without unmapping or truncating the cache: what a lost race leaves.
@@ -55,32 +60,28 @@ class OracleTest {
 
   @Test
   void directWriteHiddenByAStaleCacheIsStaleData() {
-    World w = world();
     Case c = CaseRunner.caseNumber(3);
-    c.setUp(w);
+    World w = setUpWorld(c);
     c.check(w); // the direct write never happened: old data everywhere
     assertReported(w, ViolationKind.STALE_DATA);
   }
 
   @Test
   void missingBufferedWriteIsALostWrite() {
-    World w = world();
     Case c = CaseRunner.caseNumber(4);
-    c.setUp(w);
+    World w = setUpWorld(c);
     c.check(w);
     assertReported(w, ViolationKind.LOST_WRITE);
   }
 
   @Test
   void aWriteThePunchCutInTwoIsALostWrite() {
-    World w = world();
     Case c = CaseRunner.caseNumber(15);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.k.io.write(w.file, 2L * PAGE, World.page(BufferedWriteVsPunch.NEW, 2)); // page 1 left old
     c.check(w);
     assertReported(w, ViolationKind.RESURRECTED_DATA);
-    World z = world();
-    c.setUp(z);
+    World z = setUpWorld(c);
     z.k.killers.punchHole(z.file, PAGE, PAGE); // page 1 zero, page 2 written: a torn write
     z.k.io.write(z.file, 2L * PAGE, World.page(BufferedWriteVsPunch.NEW, 2));
     c.check(z);
@@ -89,9 +90,8 @@ class OracleTest {
 
   @Test
   void pagesCachedAtTheirOldIndicesAcrossACollapseAreStaleData() {
-    World w = world();
     Case c = CaseRunner.caseNumber(16);
-    c.setUp(w);
+    World w = setUpWorld(c);
     c.check(w); // no collapse: every page sits at its old index, and the size is four pages
     assertReported(w, ViolationKind.STALE_DATA);
     assertReported(w, ViolationKind.NO_SIGBUS_BEYOND_EOF);
@@ -99,9 +99,8 @@ class OracleTest {
 
   @Test
   void aPunchThatDroppedAPrivateCopyIsALostWrite() {
-    World w = world();
     Case c = CaseRunner.caseNumber(17);
-    c.setUp(w);
+    World w = setUpWorld(c);
     org.rangelock.sim.kernel.TestHooks.unmapEvenCows(w.k, w.file, 1, 3); // the private copy goes
     w.k.killers.punchHole(w.file, PAGE, 2L * PAGE);
     w.k.killers.truncate(w.file, PrivateCowVsKillers.NEW_SIZE);
@@ -120,9 +119,8 @@ class OracleTest {
 
   @Test
   void pagesReadAheadAndNeverPunchedAreAResurrection() {
-    World w = world();
     Case c = CaseRunner.caseNumber(18);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.k.io.readahead(
         w.file, 0, World.PAGES * (long) PAGE); // old pages cached, no punch, no truncate
     c.check(w);
@@ -132,9 +130,8 @@ class OracleTest {
 
   @Test
   void pagesFaultAroundMappedAndNeverPunchedAreAResurrection() {
-    World w = world();
     Case c = CaseRunner.caseNumber(19);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.loadPage(w.shared, 0); // fault-around maps pages 0-3; no punch, no truncate follows
     assertTrue(w.mm.pte(w.shared.startVpn() + 2) != null, "fault-around should have mapped page 2");
     c.check(w);
@@ -149,9 +146,8 @@ class OracleTest {
    */
   @Test
   void aReadDuringTheRaceThatNoSerialOrderExplainsIsReported() {
-    World w = world();
     Case c = CaseRunner.caseNumber(1);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.racing = true;
     w.loadPage(w.shared, 1); // old data: explained (the punch had not come)
     org.rangelock.sim.kernel.TestHooks.scribble(w.k, w.file, 1, World.page(0x77, 1));
@@ -172,9 +168,8 @@ class OracleTest {
 
   @Test
   void truncatedDataComingBackIsAResurrection() {
-    World w = world();
     Case c = CaseRunner.caseNumber(5);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.k.writeback.fsync(w.file);
     TestAccess.setSize(w, PAGE); // size shrunk, blocks kept: what a racing writeback leaves
     Oracles.always(w.k);
@@ -185,9 +180,8 @@ class OracleTest {
 
   @Test
   void otherFilesDataOverwrittenIsReported() {
-    World w = world();
     Case c = CaseRunner.caseNumber(6);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.k.io.write(w.other, 0, World.page(0x55, 0)); // not what the case's punch role writes
     c.check(w);
     assertReported(w, ViolationKind.BLOCK_OF_OTHER_FILE);
@@ -196,9 +190,8 @@ class OracleTest {
 
   @Test
   void olderDirtyPageWrittenOverDirectDataIsALostWrite() {
-    World w = world();
     Case c = CaseRunner.caseNumber(7);
-    c.setUp(w);
+    World w = setUpWorld(c);
     w.k.direct.write(w.file, PAGE, World.page(DirectVsBufferedIo.DIRECT, 1));
     // A dirty page of the old data, as if the cache had not been invalidated.
     TestAccess.dirtyStalePage(w, 1, World.page(DirectVsBufferedIo.OLD, 1));
