@@ -44,7 +44,13 @@ final class Node {
   private final Map<Integer, Vma> mappings = new ConcurrentHashMap<>();
   private final List<ClusterRangeLock<DlmMode>> locks = new ArrayList<>();
   private final AtomicLong callbacks = new AtomicLong();
+  private final AtomicLong lostHandled = new AtomicLong();
+
+  /** The fence counts of one token's holds: {@code ClusterHandle#fence()}'s low 14 bits. */
+  private static final long HOLDS_PER_TOKEN = 1L << 14;
+
   private volatile boolean closing;
+  private volatile TokenLedger ledger;
 
   Node(
       String name,
@@ -74,7 +80,8 @@ final class Node {
   }
 
   /** From now on, operations on {@code view} take tokens of a lock at {@code path}. */
-  void join(Inode view, String path, TokenLedger ledger) {
+  void join(Inode view, String path, TokenLedger ledger, Fence fence) {
+    this.ledger = ledger;
     ClusterRangeLock<DlmMode> lock =
         ClusterRangeLock.builder(server.client(name), path, ModeTable.dlm())
             .node(name)
@@ -84,7 +91,12 @@ final class Node {
     synchronized (locks) {
       locks.add(lock);
     }
-    exclusion.join(view, lock);
+    exclusion.join(view, lock, name, ledger, fence);
+  }
+
+  /** LOST callbacks this node has finished. */
+  long lostHandled() {
+    return lostHandled.get();
   }
 
   long callbacks() {
@@ -102,6 +114,18 @@ final class Node {
     callbacks.incrementAndGet();
     String previous = Races.role();
     Races.role(name + "-revoke");
+    // The callback's writeback is made under the token it gives up (held still, or lost), after
+    // every hold granted under it: it carries the largest fence such a hold can have. A hold's
+    // fence is the token's base plus its count, below 2^14 (ClusterHandle#fence), and a later
+    // conflicting token's base is at least the next zxid shifted by 14, so this stays below it.
+    Fence.Carry carried =
+        Fence.carry(
+            new Fence.Carry(
+                name,
+                view.id(),
+                r.mode(),
+                r.fence() + HOLDS_PER_TOKEN - 1,
+                ledger.grantOf(name, view.id(), r.range())));
     try {
       Range range = r.range();
       long from = range.start() / PAGE;
@@ -152,6 +176,10 @@ final class Node {
       races.violation(ViolationKind.CRASH, name + " revocation callback threw " + e);
       throw e;
     } finally {
+      if (r.reason() == Revocation.Reason.LOST) {
+        lostHandled.incrementAndGet();
+      }
+      Fence.carry(carried);
       Races.role(previous);
     }
   }
