@@ -46,8 +46,8 @@ final class Node {
   private final AtomicLong callbacks = new AtomicLong();
   private final AtomicLong lostHandled = new AtomicLong();
 
-  /** The fence counts of one token's holds: {@code ClusterHandle#fence()}'s low 14 bits. */
-  private static final long HOLDS_PER_TOKEN = 1L << 14;
+  /** A hold's fence is its token's zxid shifted by these bits plus its count (ClusterHandle). */
+  private static final int FENCE_COUNT_BITS = 14;
 
   private volatile boolean closing;
   private volatile TokenLedger ledger;
@@ -114,18 +114,21 @@ final class Node {
     callbacks.incrementAndGet();
     String previous = Races.role();
     Races.role(name + "-revoke");
-    // The callback's writeback is made under the token it gives up (held still, or lost), after
-    // every hold granted under it: it carries the largest fence such a hold can have. A hold's
-    // fence is the token's base plus its count, below 2^14 (ClusterHandle#fence), and a later
-    // conflicting token's base is at least the next zxid shifted by 14, so this stays below it.
+    // The callback's writeback is made on behalf of the node's cache, under the newest token the
+    // node has over the range (the one going, or a newer one it holds beside it: a page dirtied
+    // under a newer PW token is written back when an older PR token goes), after every hold
+    // granted under it: it carries the largest fence such a hold can have.
+    Fence.Carry own = ledger.newest(name, view.id(), r.range(), FENCE_COUNT_BITS);
     Fence.Carry carried =
         Fence.carry(
-            new Fence.Carry(
-                name,
-                view.id(),
-                r.mode(),
-                r.fence() + HOLDS_PER_TOKEN - 1,
-                ledger.grantOf(name, view.id(), r.range())));
+            own != null
+                ? own
+                : new Fence.Carry(
+                    name,
+                    view.id(),
+                    r.mode(),
+                    r.fence() + (1L << FENCE_COUNT_BITS) - 1,
+                    ledger.grantOf(name, view.id(), r.range())));
     try {
       Range range = r.range();
       long from = range.start() / PAGE;

@@ -188,6 +188,33 @@ final class TokenLedger {
     return g;
   }
 
+  /**
+   * What a write {@code node} makes outside any hold of its own, on behalf of its cache (its
+   * revocation callback's writeback), carries: its newest token over {@code range} of {@code
+   * inode}, held or lost (token ids are the tokens' ZooKeeper creation zxids), with the largest
+   * fence a hold granted under it can have (a hold's fence is the id shifted by {@code shift} bits
+   * plus a count below {@code 2^shift}); null if it has none.
+   */
+  synchronized Fence.Carry newest(String node, int inode, Range range, int shift) {
+    long best = -1;
+    Token token = null;
+    for (Map<Long, Token> m : List.of(held, lost)) {
+      for (Map.Entry<Long, Token> e : m.entrySet()) {
+        Token t = e.getValue();
+        if (t.node.equals(node)
+            && t.inode == inode
+            && t.range.contains(range)
+            && e.getKey() > best) {
+          best = e.getKey();
+          token = t;
+        }
+      }
+    }
+    return token == null
+        ? null
+        : new Fence.Carry(node, inode, token.mode, ((best + 1) << shift) - 1, token.grant);
+  }
+
   /** {@code node} announced a hold over {@code range} under its token of grant {@code grant}. */
   synchronized void used(String node, int inode, Range range, DlmMode mode, long grant) {
     uses.merge(new Use(node, inode, range, mode), grant, Math::max);
