@@ -466,7 +466,14 @@ final class CasesCommand implements Callable<Integer> {
     if (dfsWrites < 0) {
       throw usage("Invalid value for option '--cluster-writes': " + dfsWrites + " (0 or more)");
     }
-    return out.isEmpty() ? DfsRunner.CASES : out;
+    if (out.isEmpty()) {
+      for (DfsCase c : DfsRunner.CASES) {
+        if (c.inDefaultRun()) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
   }
 
   /** Every option checked before the first trial; errors name the option and the value. */

@@ -20,8 +20,22 @@ public interface DfsCase {
   /** The operations that race. */
   List<Case.Role> roles(DfsWorld w);
 
+  /**
+   * Waits, once the roles have finished and before any oracle looks, for what the roles set going
+   * and the case knows must finish (case 107: the lost node's LOST callbacks). Nothing by default.
+   */
+  default void settle(DfsWorld w) {}
+
   /** Checks the case's invariants on the quiescent cluster; reports through the trial's races. */
   void check(DfsWorld w);
+
+  /**
+   * Whether the default {@code cases} run includes this case (it must stay within its time budget);
+   * a case left out runs when asked for by number, and in the tests.
+   */
+  default boolean inDefaultRun() {
+    return true;
+  }
 
   /** Interleavings known to open this race, for directed tests. */
   List<Case.Window> windows();

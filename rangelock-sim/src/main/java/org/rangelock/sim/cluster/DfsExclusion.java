@@ -62,8 +62,19 @@ final class DfsExclusion implements Exclusion {
     this.races = races;
   }
 
-  /** From now on, operations on {@code inode} take tokens of {@code lock}. */
-  void join(Inode inode, ClusterRangeLock<DlmMode> lock) {
+  private volatile String node = "?";
+  private volatile TokenLedger ledger;
+  private volatile Fence fence;
+
+  /**
+   * From now on, operations on {@code inode} take tokens of {@code lock} (node {@code node}), and
+   * each hold is announced to {@code fence} and carried by the device writes made under it.
+   */
+  void join(
+      Inode inode, ClusterRangeLock<DlmMode> lock, String node, TokenLedger ledger, Fence fence) {
+    this.node = node;
+    this.ledger = ledger;
+    this.fence = fence;
     tokens.put(inode.id(), lock);
   }
 
@@ -110,8 +121,16 @@ final class DfsExclusion implements Exclusion {
     if (lock == null) {
       return Held.NOTHING;
     }
-    ClusterHandle<DlmMode> h = lock.acquire(tokenRange(start, end), mode);
-    return h::close;
+    Range range = tokenRange(start, end);
+    ClusterHandle<DlmMode> h = lock.acquire(range, mode);
+    Fence.Carry c =
+        new Fence.Carry(node, inode.id(), mode, h.fence(), ledger.grantOf(node, inode.id(), range));
+    fence.announce(c, range);
+    Fence.Carry previous = Fence.carry(c);
+    return () -> {
+      Fence.carry(previous);
+      h.close();
+    };
   }
 
   private static Held both(Held token, java.util.function.Supplier<Held> inner) {

@@ -30,7 +30,8 @@ public final class DfsRunner {
           new StoreVsRemoteDirectRead(),
           new RemoteTruncateVsLocalFault(),
           new RemoteDirectWriteVsCachedRead(),
-          new ConversionDeadlock());
+          new ConversionDeadlock(),
+          new SessionExpiryWithDirtyPages());
 
   /** How long the roles (and, separately, the oracles) of one trial may take. */
   public static final long WATCHDOG_MILLIS = 20_000;
@@ -155,6 +156,7 @@ public final class DfsRunner {
                   // check: the check reads on both nodes, and each of its reads may revoke the
                   // other node's tokens, whose callbacks then run on worker threads while a
                   // later oracle would look.
+                  c.settle(w);
                   w.pagesInsideTokens();
                   for (Node n : w.nodes) {
                     Oracles.always(n.k);

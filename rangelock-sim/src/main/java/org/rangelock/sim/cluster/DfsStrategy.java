@@ -101,6 +101,19 @@ public enum DfsStrategy {
     this.granule = granule;
   }
 
+  /**
+   * Whether the shared device refuses a write whose token fence is older than a conflicting hold
+   * another node has used (case 107). Only {@link #DFS_RANGE_LOCK} does: every write carries its
+   * hold's fence. The 2003 rows carry none (their filesystems had no per-write fence). {@link
+   * #DFS_FILE_GLOCK} models the lock design of GFS2/OCFS2, whose protection against a node that
+   * lost its cluster membership is not a per-write fence but node fencing (the cluster manager
+   * powers the node off, STONITH, before recovery grants its locks); the sim does not model node
+   * fencing, so that row's node goes on writing.
+   */
+  boolean fencesWrites() {
+    return this == DFS_RANGE_LOCK;
+  }
+
   /** A fresh local exclusion strategy for one node. */
   Exclusion localExclusion() {
     return local.get();

@@ -26,8 +26,12 @@ public final class DfsWorld {
   public static final int PAGES = 4;
 
   final Races races;
+  private final TokenServer server;
+  private volatile java.util.Set<Long> expiredTokens = java.util.Set.of();
   final DfsStrategy row;
   final TokenLedger ledger;
+  final Fence fence;
+  private final BlockDevice disk;
   final Node a;
   final Node b;
   final List<Node> nodes;
@@ -43,9 +47,11 @@ public final class DfsWorld {
 
   DfsWorld(TokenServer server, DfsStrategy row, DfsExclusion.Upgrade upgrade, Races races) {
     this.races = races;
+    this.server = server;
     this.row = row;
     this.ledger = new TokenLedger(races);
-    BlockDevice disk = BlockDevice.shared(256, races);
+    this.fence = new Fence(ledger, races, row.fencesWrites());
+    this.disk = BlockDevice.shared(256, races);
     this.a = new Node("A", row, upgrade, races, disk, server);
     this.b = new Node("B", row, upgrade, races, disk, server);
     this.nodes = List.of(a, b);
@@ -63,8 +69,9 @@ public final class DfsWorld {
   /** Joins both nodes to the file's token lock at a fresh path: tokens from now on. */
   void join(TokenServer server) {
     String path = server.freshPath() + "/inode-" + fileA.id();
-    a.join(fileA, path, ledger);
-    b.join(fileB, path, ledger);
+    a.join(fileA, path, ledger, fence);
+    b.join(fileB, path, ledger, fence);
+    disk.gateWrites(fence);
   }
 
   /** A page of {@code tag} bytes with the page index in its first byte. */
@@ -137,6 +144,31 @@ public final class DfsWorld {
 
   void truncate(Node n, long size) {
     n.k.killers.truncate(file(n), size);
+  }
+
+  /**
+   * Expires node {@code n}'s ZooKeeper session: its tokens go on the server at once, and the node
+   * learns it later, when its client next talks to the server.
+   */
+  void expire(Node n) {
+    ledger.expiring(n.name);
+    server.expire(n.name);
+    expiredTokens = ledger.expired(n.name);
+  }
+
+  /**
+   * Waits (up to 20 s) until node {@code n}'s lock has reported every token of its expired session
+   * lost and its LOST callbacks have finished; false on timeout.
+   */
+  boolean lostHandled(Node n) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (!ledger.holdsAny(expiredTokens) && n.lostHandled() >= ledger.lostCount(n.name)) {
+        return true;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    return false;
   }
 
   // ---- checks -----------------------------------------------------------------------------

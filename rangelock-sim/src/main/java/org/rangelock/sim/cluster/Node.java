@@ -44,7 +44,13 @@ final class Node {
   private final Map<Integer, Vma> mappings = new ConcurrentHashMap<>();
   private final List<ClusterRangeLock<DlmMode>> locks = new ArrayList<>();
   private final AtomicLong callbacks = new AtomicLong();
+  private final AtomicLong lostHandled = new AtomicLong();
+
+  /** A hold's fence is its token's zxid shifted by these bits plus its count (ClusterHandle). */
+  private static final int FENCE_COUNT_BITS = 14;
+
   private volatile boolean closing;
+  private volatile TokenLedger ledger;
 
   Node(
       String name,
@@ -74,7 +80,8 @@ final class Node {
   }
 
   /** From now on, operations on {@code view} take tokens of a lock at {@code path}. */
-  void join(Inode view, String path, TokenLedger ledger) {
+  void join(Inode view, String path, TokenLedger ledger, Fence fence) {
+    this.ledger = ledger;
     ClusterRangeLock<DlmMode> lock =
         ClusterRangeLock.builder(server.client(name), path, ModeTable.dlm())
             .node(name)
@@ -84,7 +91,12 @@ final class Node {
     synchronized (locks) {
       locks.add(lock);
     }
-    exclusion.join(view, lock);
+    exclusion.join(view, lock, name, ledger, fence);
+  }
+
+  /** LOST callbacks this node has finished. */
+  long lostHandled() {
+    return lostHandled.get();
   }
 
   long callbacks() {
@@ -102,6 +114,21 @@ final class Node {
     callbacks.incrementAndGet();
     String previous = Races.role();
     Races.role(name + "-revoke");
+    // The callback's writeback is made on behalf of the node's cache, under the newest token the
+    // node has over the range (the one going, or a newer one it holds beside it: a page dirtied
+    // under a newer PW token is written back when an older PR token goes), after every hold
+    // granted under it: it carries the largest fence such a hold can have.
+    Fence.Carry own = ledger.newest(name, view.id(), r.range(), FENCE_COUNT_BITS);
+    Fence.Carry carried =
+        Fence.carry(
+            own != null
+                ? own
+                : new Fence.Carry(
+                    name,
+                    view.id(),
+                    r.mode(),
+                    r.fence() + (1L << FENCE_COUNT_BITS) - 1,
+                    ledger.grantOf(name, view.id(), r.range())));
     try {
       Range range = r.range();
       long from = range.start() / PAGE;
@@ -152,6 +179,10 @@ final class Node {
       races.violation(ViolationKind.CRASH, name + " revocation callback threw " + e);
       throw e;
     } finally {
+      if (r.reason() == Revocation.Reason.LOST) {
+        lostHandled.incrementAndGet();
+      }
+      Fence.carry(carried);
       Races.role(previous);
     }
   }

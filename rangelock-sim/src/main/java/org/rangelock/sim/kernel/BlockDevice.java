@@ -90,10 +90,42 @@ public final class BlockDevice {
   }
 
   /**
-   * Writes a whole block on behalf of {@code inode}. A block owned by another file or by nobody is
-   * still written (the damage is real) and reported.
+   * A check a shared device makes atomically with every write (under the device's monitor), before
+   * the data lands: the storage side of fencing in the cluster family (docs/sim-cluster.md, case
+   * 107). It may also record what landed.
    */
+  public interface WriteGate {
+    /**
+     * Whether the write of page {@code index} of file {@code inode} may land.
+     *
+     * @return false to refuse it: nothing is written
+     */
+    boolean admit(int inode, long index, String why);
+  }
+
+  private WriteGate gate;
+
+  /** From now on every write passes {@code gate} first (null: none). */
+  public synchronized void gateWrites(WriteGate gate) {
+    this.gate = gate;
+  }
+
+  /** Writes a whole block on behalf of {@code inode} with no page index (tests). */
   synchronized void write(int block, byte[] src, int inode, String why) {
+    write(block, src, inode, -1, why);
+  }
+
+  /**
+   * Writes a whole block on behalf of page {@code index} of {@code inode}, unless the device's
+   * {@link WriteGate} refuses it (then nothing lands: the writer sees its IO done, as an IO error
+   * the sim does not report back). A block owned by another file or by nobody is still written (the
+   * damage is real) and reported.
+   */
+  synchronized void write(int block, byte[] src, int inode, long index, String why) {
+    if (gate != null && !gate.admit(inode, index, why)) {
+      races.log("the device refused " + why + " (fenced)");
+      return;
+    }
     if (owner[block] != inode) {
       races.violation(
           ViolationKind.BLOCK_OF_OTHER_FILE,

@@ -170,7 +170,7 @@ public final class FileSystem {
                 + ")");
       }
     }
-    k.device.write(block, data, inode.id, why + " of " + inode + " page " + index);
+    k.device.write(block, data, inode.id, index, why + " of " + inode + " page " + index);
     synchronized (inode.mapLock) {
       Inode.Extent now = inode.blockMap.get(index);
       if (now != null && now.block() == block && now.unwritten()) {

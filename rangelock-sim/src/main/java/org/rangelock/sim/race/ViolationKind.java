@@ -58,6 +58,11 @@ public enum ViolationKind {
    * family).
    */
   PAGE_OUTSIDE_TOKEN,
+  /**
+   * A write landed on the shared device under a token its node had lost, after another node had
+   * been granted a conflicting token over the range and used it (the cluster family, case 107).
+   */
+  WRITE_AFTER_TOKEN_LOST,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */

@@ -30,7 +30,8 @@ class ClusterWindowsTest {
           103, ViolationKind.LOST_WRITE,
           104, ViolationKind.STALE_MAPPING,
           105, ViolationKind.STALE_DATA,
-          106, ViolationKind.LOST_WRITE);
+          106, ViolationKind.LOST_WRITE,
+          107, ViolationKind.WRITE_AFTER_TOKEN_LOST);
 
   private static final Set<DfsStrategy> NO_EXCLUSION =
       EnumSet.of(DfsStrategy.DFS_NO_CALLBACK, DfsStrategy.DFS_CALLBACK_UNLOCKED);
@@ -48,12 +49,20 @@ class ClusterWindowsTest {
    */
   private static final Map<String, Set<DfsStrategy>> MUST_SHOW =
       Map.of(
-          "101.0", NO_EXCLUSION,
-          "103.0", NO_EXCLUSION,
-          "104.0", NO_EXCLUSION,
-          "105.0", EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
-          "106.0", EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
-          "106.1", NO_EXCLUSION);
+          "101.0",
+          NO_EXCLUSION,
+          "103.0",
+          NO_EXCLUSION,
+          "104.0",
+          NO_EXCLUSION,
+          "105.0",
+          EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
+          "106.0",
+          EnumSet.of(DfsStrategy.DFS_NO_CALLBACK),
+          "106.1",
+          NO_EXCLUSION,
+          "107.0",
+          EnumSet.complementOf(EnumSet.of(DfsStrategy.DFS_RANGE_LOCK)));
 
   @BeforeAll
   static void start() {
@@ -110,6 +119,21 @@ class ClusterWindowsTest {
         }
       }
     }
+  }
+
+  @Test
+  void aLateWritebackOfALostTokenDestroysAnAcknowledgedWriteUnlessFenced() {
+    DfsCase c = DfsRunner.caseNumber(107);
+    List<Violation> glock =
+        DfsRunner.directedTrial(server, DfsStrategy.DFS_FILE_GLOCK, c, c.windows().get(0));
+    assertTrue(
+        kinds(glock)
+            .containsAll(
+                EnumSet.of(ViolationKind.WRITE_AFTER_TOKEN_LOST, ViolationKind.LOST_WRITE)),
+        glock.toString());
+    List<Violation> range =
+        DfsRunner.directedTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
+    assertTrue(range.isEmpty(), range.toString());
   }
 
   @Test
