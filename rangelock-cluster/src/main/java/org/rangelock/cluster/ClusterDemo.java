@@ -117,8 +117,7 @@ public final class ClusterDemo implements Callable<Integer> {
       TestingCluster ensemble = null;
       String where = connect;
       if (where == null) {
-        ensemble = new TestingCluster(3);
-        ensemble.start();
+        ensemble = InProcessZooKeeper.ensemble(3);
         where = ensemble.getConnectString();
         out.println("started a 3-server ZooKeeper ensemble in-process: " + where);
       }

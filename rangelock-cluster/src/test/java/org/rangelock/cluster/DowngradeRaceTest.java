@@ -107,7 +107,7 @@ class DowngradeRaceTest {
         };
     ModeTable<ReadWriteMode> table = ModeTable.readWrite();
     String path = "/locks/refused-downgrade";
-    try (TestingServer server = new TestingServer(true);
+    try (TestingServer server = InProcessZooKeeper.server();
         CuratorFramework ca = client(server);
         CuratorFramework cb = client(server);
         ClusterRangeLock<ReadWriteMode> a =
@@ -135,7 +135,7 @@ class DowngradeRaceTest {
     LockHistory<ReadWriteMode> history = new LockHistory<>();
     Range page = Range.of(50, 60);
     String path = "/locks/downgrade-after-lease";
-    try (TestingServer server = new TestingServer(true);
+    try (TestingServer server = InProcessZooKeeper.server();
         CuratorFramework ca = client(server);
         CuratorFramework cb = client(server);
         ClusterRangeLock<ReadWriteMode> a =
@@ -238,7 +238,7 @@ class DowngradeRaceTest {
               }
             });
     String path = "/locks/downgrade-race";
-    try (TestingServer server = new TestingServer(true);
+    try (TestingServer server = InProcessZooKeeper.server();
         CuratorFramework ca = client(server);
         CuratorFramework cb = client(server);
         ClusterRangeLock<ReadWriteMode> a =

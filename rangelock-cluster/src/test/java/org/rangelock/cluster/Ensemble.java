@@ -14,8 +14,7 @@ final class Ensemble implements AutoCloseable {
   final TestingCluster cluster;
 
   Ensemble() throws Exception {
-    cluster = new TestingCluster(3);
-    cluster.start();
+    cluster = InProcessZooKeeper.ensemble(3);
   }
 
   String connect() {

@@ -99,7 +99,7 @@ class LostCreateReplyTest {
 
   @Test
   void aTokenWhoseCreateReplyWasLostCarriesItsZnodesCzxid() throws Exception {
-    try (TestingServer server = new TestingServer(true);
+    try (TestingServer server = InProcessZooKeeper.server();
         CuratorFramework real =
             CuratorFrameworkFactory.newClient(
                 server.getConnectString(), 8000, 5000, new RetryNTimes(3, 10))) {

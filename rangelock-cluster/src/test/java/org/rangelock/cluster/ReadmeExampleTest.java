@@ -36,7 +36,7 @@ class ReadmeExampleTest {
 
   @Test
   void example() throws Exception {
-    try (TestingServer server = new TestingServer()) {
+    try (TestingServer server = InProcessZooKeeper.server()) {
       RetryPolicy retry = new ExponentialBackoffRetry(50, 5);
       long off = 8192;
       byte[] data = new byte[4096];

@@ -20,6 +20,7 @@ import org.rangelock.ModeTable;
 import org.rangelock.Range;
 import org.rangelock.cluster.ClusterHandle;
 import org.rangelock.cluster.ClusterRangeLock;
+import org.rangelock.cluster.InProcessZooKeeper;
 import org.rangelock.cluster.ZooKeeperOperationCount;
 
 /**
@@ -80,8 +81,7 @@ public final class ClusterBench {
     }
     String load = loadAverage();
     StringBuilder report = new StringBuilder();
-    try (TestingCluster ensemble = new TestingCluster(3)) {
-      ensemble.start();
+    try (TestingCluster ensemble = InProcessZooKeeper.ensemble(3)) {
       String connect = ensemble.getConnectString();
       double[] ours = disjointOurs(connect, seconds);
       double curator = disjointCurator(connect, seconds);

@@ -12,6 +12,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.rangelock.cluster.InProcessZooKeeper;
 import org.rangelock.cluster.ZooKeeperOperationCount;
 
 /**
@@ -46,7 +47,7 @@ public final class TokenServer implements AutoCloseable {
       System.setProperty("org.slf4j.simpleLogger.log.org.apache.curator.ConnectionState", "error");
     }
     try {
-      return new TokenServer(new TestingServer(true));
+      return new TokenServer(InProcessZooKeeper.server());
     } catch (Exception e) {
       throw new IllegalStateException("could not start an in-process ZooKeeper server: " + e, e);
     }
