@@ -61,6 +61,15 @@ final class DirectWriteFromOwnMapping extends BaseCase {
   }
 
   @Override
+  public List<byte[]> serialStates(World w, World.Read read) {
+    // Page 2 changes in no serial order: the direct write writes its own bytes back.
+    if (read.inode() != w.file || read.index() != 2) {
+      return null;
+    }
+    return List.of(World.page(OLD, 2));
+  }
+
+  @Override
   public List<Window> windows() {
     return List.of(
         new Window(

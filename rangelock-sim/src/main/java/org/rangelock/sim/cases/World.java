@@ -48,6 +48,7 @@ public final class World {
   static final String SHARED_LOAD = "load through the shared mapping";
   static final String PRIVATE_LOAD = "load through the private mapping";
   static final String BUFFERED_READ = "buffered read";
+  static final String DIRECT_READ = "direct read";
 
   /** The reads roles made while {@link #racing}, for the serial-order oracle. */
   final java.util.Queue<Read> reads = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -184,6 +185,21 @@ public final class World {
   public byte[] cachedPage(Inode inode, int index) {
     byte[] got = Arrays.copyOf(k.io.read(inode, (long) index * PAGE, PAGE), PAGE);
     record(inode, index, BUFFERED_READ, got);
+    return got;
+  }
+
+  /**
+   * {@code pages} pages from page {@code index} read with direct IO (short at EOF), each page of it
+   * recorded for the serial-order oracle as a read of its own.
+   */
+  public byte[] directRead(Inode inode, int index, int pages) {
+    byte[] got = k.direct.read(inode, (long) index * PAGE, pages * PAGE);
+    for (int i = 0; i < pages; i++) {
+      int from = i * PAGE;
+      byte[] p =
+          Arrays.copyOfRange(got, Math.min(from, got.length), Math.min(from + PAGE, got.length));
+      record(inode, index + i, DIRECT_READ, Arrays.copyOf(p, PAGE));
+    }
     return got;
   }
 
