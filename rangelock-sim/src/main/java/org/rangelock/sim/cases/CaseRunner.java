@@ -44,7 +44,8 @@ public final class CaseRunner {
           new PrivateCowVsKillers(),
           new ReadaheadVsKillers(),
           new FaultAroundVsKillers(),
-          new MigrationVsWriters());
+          new MigrationVsWriters(),
+          new EvictionVsDroppedFault());
 
   /** How long the roles of one trial may take. */
   public static final long WATCHDOG_MILLIS = 10_000;

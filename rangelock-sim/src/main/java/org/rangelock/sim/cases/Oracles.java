@@ -37,6 +37,29 @@ public final class Oracles {
     for (Inode inode : k.fs.inodes()) {
       cacheAgreesWithDisk(k, inode);
     }
+    for (Inode inode : k.fs.inodes()) {
+      evictedInodesHoldNothing(k, inode);
+    }
+  }
+
+  /**
+   * An evicted inode keeps no cached page and no block: nothing would ever free them ({@code
+   * PAGE_OF_EVICTED_INODE}; its in-flight half, a page created after the eviction began, is in
+   * {@code FileSystem}).
+   */
+  public static void evictedInodesHoldNothing(Kernel k, Inode inode) {
+    if (!inode.isEvicted()) {
+      return;
+    }
+    for (var p : inode.cache().all()) {
+      k.races.violation(
+          ViolationKind.PAGE_OF_EVICTED_INODE, p + " is left in the cache of evicted " + inode);
+    }
+    if (!inode.allocatedIndices().isEmpty()) {
+      k.races.violation(
+          ViolationKind.PAGE_OF_EVICTED_INODE,
+          "evicted " + inode + " still maps blocks at pages " + inode.allocatedIndices());
+    }
   }
 
   /**

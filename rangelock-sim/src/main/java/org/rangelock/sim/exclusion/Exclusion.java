@@ -177,6 +177,39 @@ public interface Exclusion {
     FAULTS_DISABLED_MAPPING
   }
 
+  /**
+   * What a fault on a page that is not cached does with {@code mmap_lock} while the page is read
+   * (docs/sim.md, case 21). Only in effect where a case turns the dropping fault path on ({@link
+   * org.rangelock.sim.kernel.FaultHandler#dropLockForIo}).
+   */
+  enum FaultIoWait {
+    /**
+     * The read is done with {@code mmap_lock} held, so {@code munmap} (and the file reference its
+     * vma holds) waits for the fault: Linux before 5.1 ({@code filemap_fault} read the page under
+     * {@code mmap_sem}; from 2.6.30 {@code lock_page_or_retry} drops it only to wait for a locked
+     * page, holding a page reference and touching nothing of the file — a wait the sim does not
+     * model, as it cannot reach an evicted inode).
+     */
+    HOLDS_MMAP_LOCK,
+    /**
+     * Drops {@code mmap_lock} to read the page and returns for a retry, holding a reference on the
+     * vma's file while it does ({@code maybe_unlock_mmap_for_io}, {@code fpin}, Linux 5.1+): the
+     * inode cannot be evicted under the IO; if the fault's own {@code fput} is the last reference,
+     * the eviction runs after the IO and drops the page it read.
+     */
+    DROPS_MMAP_LOCK_PINNING_FILE,
+    /**
+     * Drops {@code mmap_lock} to read the page with no reference on the file: the hazard {@code
+     * fpin} closes (the vma, and with it the last reference, can go while the IO runs).
+     */
+    DROPS_MMAP_LOCK_UNPINNED
+  }
+
+  /** What this design's fault does with {@code mmap_lock} while it reads a missing page. */
+  default FaultIoWait faultIoWait() {
+    return FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+  }
+
   /** How this design's direct IO pins its user buffer. */
   default UserBufferPin userBufferPin() {
     return UserBufferPin.FAULT_UNDER_LOCK;

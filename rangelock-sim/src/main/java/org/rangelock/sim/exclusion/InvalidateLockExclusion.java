@@ -73,4 +73,13 @@ public final class InvalidateLockExclusion extends LegacyExclusion {
         });
     return b.toString();
   }
+
+  /**
+   * A fault drops {@code mmap_lock} to read a missing page holding a reference on the file ({@code
+   * maybe_unlock_mmap_for_io}, {@code fpin}, Linux 5.1+).
+   */
+  @Override
+  public FaultIoWait faultIoWait() {
+    return FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+  }
 }

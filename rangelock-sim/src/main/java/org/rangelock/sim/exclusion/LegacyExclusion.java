@@ -54,6 +54,17 @@ public class LegacyExclusion implements Exclusion {
     return true;
   }
 
+  /**
+   * A fault reads a missing page with {@code mmap_sem} held ({@code filemap_fault} of 3.x calls
+   * {@code page_cache_read} under it; {@code lock_page_or_retry} drops it only to wait for a locked
+   * page): {@code munmap} waits, so the vma's file reference outlives the read. Inherited by the
+   * 2.6 rows (no {@code VM_FAULT_RETRY} at all before 2.6.30) and Kara's 2012 proposal.
+   */
+  @Override
+  public FaultIoWait faultIoWait() {
+    return FaultIoWait.HOLDS_MMAP_LOCK;
+  }
+
   @Override
   public boolean writesBackBeforePunch() {
     return true;

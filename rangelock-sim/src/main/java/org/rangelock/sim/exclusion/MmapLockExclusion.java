@@ -67,4 +67,14 @@ public final class MmapLockExclusion extends LegacyExclusion {
         });
     return b.toString();
   }
+
+  /**
+   * A fault drops {@code mmap_lock} to read a missing page holding a reference on the file ({@code
+   * maybe_unlock_mmap_for_io}, {@code fpin}): Linux 5.1–5.14; from 4.1 to 5.0 it read under {@code
+   * mmap_sem} ({@link LegacyExclusion#faultIoWait}), which is as safe.
+   */
+  @Override
+  public FaultIoWait faultIoWait() {
+    return FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+  }
 }

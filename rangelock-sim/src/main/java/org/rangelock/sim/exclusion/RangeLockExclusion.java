@@ -143,4 +143,15 @@ public final class RangeLockExclusion implements Exclusion {
   public boolean invalidatesAfterDirectWrite() {
     return false;
   }
+
+  /**
+   * The range lock sits on a current kernel: a fault drops {@code mmap_lock} to read a missing page
+   * holding a reference on the file ({@code maybe_unlock_mmap_for_io}, {@code fpin}, Linux 5.1+);
+   * the read it does meanwhile is readahead, under {@code READ} on the page, and the retry takes
+   * {@code FAULT}.
+   */
+  @Override
+  public FaultIoWait faultIoWait() {
+    return FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+  }
 }

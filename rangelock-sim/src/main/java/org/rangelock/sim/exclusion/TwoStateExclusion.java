@@ -189,4 +189,14 @@ public final class TwoStateExclusion extends LegacyExclusion {
     l.take(add);
     return () -> l.drop(add);
   }
+
+  /**
+   * {@code bch2_page_fault} calls {@code filemap_fault}, which drops {@code mmap_lock} to read a
+   * missing page holding a reference on the file ({@code maybe_unlock_mmap_for_io}, {@code fpin},
+   * Linux 5.1+).
+   */
+  @Override
+  public FaultIoWait faultIoWait() {
+    return FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+  }
 }

@@ -18,6 +18,16 @@ public final class AddressSpace {
   final NonBlockingHashMapLong<Pte> table = new NonBlockingHashMapLong<>();
   final ReentrantLock ptl = new ReentrantLock();
   final List<Vma> vmas = new CopyOnWriteArrayList<>();
+
+  /**
+   * {@code mmap_lock} ({@code mmap_sem}): every fault holds it shared while it looks its vma up and
+   * handles it, {@code munmap} exclusive. Every design has it, as every design has PTE locks; a
+   * design that makes other operations take it against faults models that in {@code
+   * Exclusion.enterFaultMm}.
+   */
+  final java.util.concurrent.locks.ReentrantReadWriteLock mmapLock =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+
   private long nextVpn = 0x100;
 
   AddressSpace(Kernel kernel, int id) {
@@ -35,16 +45,30 @@ public final class AddressSpace {
     nextVpn += pages + 16;
     vmas.add(vma);
     inode.mappings.add(vma);
+    inode.refs.incrementAndGet(); // vm_file
     return vma;
   }
 
-  /** Unmaps {@code vma} entirely. */
+  /**
+   * Unmaps {@code vma} entirely, under {@code mmap_lock} exclusive, then drops the vma's file
+   * reference ({@code fput} of {@code vm_file} after {@code mmap_write_unlock}): on an unlinked
+   * file with no other reference that evicts the inode.
+   */
   public void munmap(Vma vma) {
-    for (long vpn = vma.startVpn(); vpn < vma.startVpn() + vma.pages(); vpn++) {
-      kernel.mmu.zap(this, vpn);
+    mmapLock.writeLock().lock();
+    try {
+      if (!vmas.contains(vma)) {
+        return;
+      }
+      for (long vpn = vma.startVpn(); vpn < vma.startVpn() + vma.pages(); vpn++) {
+        kernel.mmu.zap(this, vpn);
+      }
+      vma.inode().mappings.remove(vma);
+      vmas.remove(vma);
+    } finally {
+      mmapLock.writeLock().unlock();
     }
-    vma.inode().mappings.remove(vma);
-    vmas.remove(vma);
+    kernel.fs.put(vma.inode());
   }
 
   Vma vmaOf(long vpn) {

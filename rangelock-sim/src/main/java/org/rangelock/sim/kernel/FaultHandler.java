@@ -2,6 +2,7 @@ package org.rangelock.sim.kernel;
 
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
+import org.rangelock.sim.exclusion.Exclusion;
 import org.rangelock.sim.exclusion.Exclusion.Held;
 import org.rangelock.sim.race.RacePoint;
 import org.rangelock.sim.race.ViolationKind;
@@ -42,9 +43,67 @@ public final class FaultHandler {
     faultAroundPages = pages;
   }
 
+  /**
+   * Turns the fault path that drops {@code mmap_lock} to read a missing page on or off (off by
+   * default, so that the cases that do not ask for it keep one fault per access). When on, a fault
+   * on a page that is not cached does what the design's {@link
+   * org.rangelock.sim.exclusion.Exclusion#faultIoWait} says: read it with {@code mmap_lock} held,
+   * or drop the lock (taking a file reference first, or not), read it ahead into the cache ({@code
+   * page_cache_sync_ra}), put the reference and return for a retry ({@code VM_FAULT_RETRY}); the
+   * retry looks the vma up again, which {@code munmap} may have removed meanwhile (SIGSEGV).
+   */
+  public void dropLockForIo(boolean on) {
+    dropLockForIo = on;
+  }
+
+  private volatile boolean dropLockForIo;
+
   void fault(Vma vma, long vpn, boolean write) {
-    try (Held mmapSem = k.exclusion.enterFaultMm(vma.mm())) {
-      handle(vma, vpn, write);
+    AddressSpace mm = vma.mm();
+    java.util.concurrent.locks.Lock mmapLock = mm.mmapLock.readLock();
+    mmapLock.lock();
+    boolean held = true;
+    try {
+      if (!mm.vmas.contains(vma)) { // find_vma under mmap_lock: munmap came first
+        throw new IllegalArgumentException("SIGSEGV: no mapping at vpn " + vpn + " of " + mm);
+      }
+      Inode inode = vma.inode();
+      long index = vma.indexOf(vpn);
+      Exclusion.FaultIoWait how = k.exclusion.faultIoWait();
+      if (dropLockForIo
+          && how != Exclusion.FaultIoWait.HOLDS_MMAP_LOCK
+          && inode.cache.get(index) == null
+          && index * PAGE < inode.size) {
+        boolean pin = how == Exclusion.FaultIoWait.DROPS_MMAP_LOCK_PINNING_FILE;
+        if (pin) {
+          k.fs.get(inode); // fpin = get_file(vma->vm_file), before mmap_read_unlock
+        }
+        mmapLock.unlock();
+        held = false;
+        try {
+          k.races.hit(
+              RacePoint.FAULT_LOCK_DROPPED,
+              "fault "
+                  + inode
+                  + " page "
+                  + index
+                  + (pin ? " (file pinned)" : " (file not pinned)"));
+          k.io.readahead(inode, index * PAGE, PAGE);
+        } finally {
+          if (pin) {
+            k.fs.put(inode); // fput(fpin): if it is the last, the inode is evicted here
+          }
+        }
+        k.races.log("retry fault " + inode + " page " + index + " (VM_FAULT_RETRY)");
+        return; // the access faults again, under mmap_lock
+      }
+      try (Held mmapSem = k.exclusion.enterFaultMm(mm)) {
+        handle(vma, vpn, write);
+      }
+    } finally {
+      if (held) {
+        mmapLock.unlock();
+      }
     }
   }
 

@@ -46,6 +46,59 @@ public final class FileSystem {
     return view;
   }
 
+  /** {@code unlink}: the name goes; the inode lives until its last reference is put. */
+  public void unlink(Inode inode) {
+    inode.unlinked = true;
+    if (inode.refs.get() == 0) {
+      evict(inode);
+    }
+  }
+
+  /** {@code ihold} / {@code get_file}: one more reference. */
+  void get(Inode inode) {
+    if (inode.refs.getAndIncrement() <= 0) {
+      throw new IllegalStateException(inode + " referenced after its last put");
+    }
+  }
+
+  /**
+   * {@code iput} / {@code fput}: drops a reference ({@code close} of the creator's open file is
+   * one); the last one on an unlinked file evicts the inode on the calling thread.
+   */
+  public void put(Inode inode) {
+    int left = inode.refs.decrementAndGet();
+    if (left < 0) {
+      throw new IllegalStateException(inode + " put more often than referenced");
+    }
+    if (left == 0 && inode.unlinked) {
+      evict(inode);
+    }
+  }
+
+  /**
+   * {@code evict}: marks the inode as freeing, then drops its whole cache ({@code
+   * truncate_inode_pages_final}, which waits on each page's lock and writeback) and frees its
+   * blocks (the filesystem's {@code evict_inode}). No lock of the strategy: in every kernel nobody
+   * else can reach an inode whose last reference is gone — which is why a fault must not read into
+   * it with no reference of its own.
+   */
+  void evict(Inode inode) {
+    inode.evicted = true;
+    k.races.hit(RacePoint.EVICT_BEFORE_TRUNCATE, "evict " + inode);
+    truncateCache(inode, 0, Long.MAX_VALUE);
+    freeBlocks(inode, 0, Long.MAX_VALUE);
+    k.races.log("evicted " + inode);
+  }
+
+  /** Reports a page inserted into the cache of an inode whose eviction has begun. */
+  private void checkNotEvicted(Page fresh) {
+    if (fresh.inode.evicted) {
+      k.races.violation(
+          ViolationKind.PAGE_OF_EVICTED_INODE,
+          "created " + fresh + " in the cache of " + fresh.inode + " after its eviction began");
+    }
+  }
+
   public synchronized List<Inode> inodes() {
     return List.copyOf(inodes);
   }
@@ -320,6 +373,7 @@ public final class FileSystem {
           }
           fresh.refs.incrementAndGet(); // the caller's, beside the cache's
           k.races.log("created " + fresh);
+          checkNotEvicted(fresh);
           if (fill) {
             if (beforeRead != null) {
               k.races.hit(beforeRead, "fill " + fresh);
@@ -378,6 +432,7 @@ public final class FileSystem {
       }
       fresh.refs.incrementAndGet(); // readahead's own, beside the cache's
       k.races.log("readahead created " + fresh);
+      checkNotEvicted(fresh);
       k.races.hit(RacePoint.READAHEAD_BEFORE_READPAGE, "fill " + fresh);
       readpage(fresh);
       release(fresh);

@@ -29,6 +29,21 @@ public final class Inode {
   final Object mapLock;
   final NavigableMap<Long, Extent> blockMap;
   final PageCache cache = new PageCache();
+
+  /**
+   * {@code i_count}: references to the inode — the creator's open file and each mapping's {@code
+   * vm_file}, and a fault's {@code fpin} while it reads with {@code mmap_lock} dropped. The put
+   * that takes it to zero on an unlinked file evicts the inode ({@link FileSystem#put}).
+   */
+  final java.util.concurrent.atomic.AtomicInteger refs =
+      new java.util.concurrent.atomic.AtomicInteger(1);
+
+  /** {@code i_nlink == 0}: unlinked; the last reference evicts it. */
+  volatile boolean unlinked;
+
+  /** Set when eviction begins ({@code I_FREEING}); a page inserted after is never freed. */
+  volatile boolean evicted;
+
   final List<Vma> mappings = new CopyOnWriteArrayList<>();
 
   /**
@@ -98,6 +113,16 @@ public final class Inode {
       mms.put(v.mm().id(), v.mm());
     }
     return List.copyOf(mms.values());
+  }
+
+  /** {@code i_count}: how many references hold this inode. */
+  public int references() {
+    return refs.get();
+  }
+
+  /** Whether this inode's eviction has begun. */
+  public boolean isEvicted() {
+    return evicted;
   }
 
   public PageCache cache() {

@@ -101,6 +101,11 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public FaultIoWait faultIoWait() {
+    return strategy.faultIoWait();
+  }
+
+  @Override
   public Held disableFaultsOn(Inode inode) {
     return strategy.disableFaultsOn(inode);
   }

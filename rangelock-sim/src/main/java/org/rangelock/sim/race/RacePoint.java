@@ -22,6 +22,13 @@ public enum RacePoint {
    * installing its PTE.
    */
   MAP_PAGES_BEFORE_INSTALL,
+  /**
+   * A fault dropped {@code mmap_lock} to read a missing page (holding a file reference or not, as
+   * the design does), before the read (case 21).
+   */
+  FAULT_LOCK_DROPPED,
+  /** An inode's last reference is gone and its eviction began, before it drops the cache. */
+  EVICT_BEFORE_TRUNCATE,
   /** Fault has an uptodate page in hand, before installing the PTE. */
   FAULT_BEFORE_INSTALL,
   /** {@code readpage} looked the block up in the block map, before reading the device. */

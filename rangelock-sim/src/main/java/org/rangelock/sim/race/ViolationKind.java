@@ -63,6 +63,11 @@ public enum ViolationKind {
    * been granted a conflicting token over the range and used it (the cluster family, case 107).
    */
   WRITE_AFTER_TOKEN_LOST,
+  /**
+   * A page was inserted into the cache of an inode whose eviction had begun, or is left in it at
+   * quiescence: nothing will ever free it, and its IO ran on a file nobody holds (21).
+   */
+  PAGE_OF_EVICTED_INODE,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */

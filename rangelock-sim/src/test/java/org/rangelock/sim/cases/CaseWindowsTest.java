@@ -90,7 +90,8 @@ class CaseWindowsTest {
           Map.entry("19.0", NONE),
           Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
           Map.entry("20.0", EnumSet.noneOf(Strategy.class)),
-          Map.entry("20.1", EnumSet.noneOf(Strategy.class)));
+          Map.entry("20.1", EnumSet.noneOf(Strategy.class)),
+          Map.entry("21.0", NONE));
 
   static Stream<Arguments> cells() {
     Stream.Builder<Arguments> b = Stream.builder();

@@ -201,6 +201,46 @@ class OracleTest {
     assertReported(w7, ViolationKind.STALE_DATA);
   }
 
+  /**
+   * Case 21's oracle: a page read into the cache of an inode after its last reference went (what a
+   * fault that dropped {@code mmap_lock} with no file reference does) is reported when it is
+   * created, and again at quiescence, where nothing will ever free it; a reference that outlives
+   * the race, or an unlinked inode with none left that was never evicted, is a leak.
+   */
+  @Test
+  void aPageReadIntoAnEvictedInodeIsReported() {
+    Case c = CaseRunner.caseNumber(21);
+    World w = setUpWorld(c);
+    w.mm.munmap(w.shared);
+    w.mm.munmap(w.priv); // the last reference: evicted
+    assertTrue(w.file.isEvicted(), "the last put should evict the unlinked file");
+    Oracles.always(w.k);
+    assertTrue(w.races.violations().isEmpty(), () -> "a clean eviction: " + w.races.violations());
+    w.k.io.readahead(w.file, PAGE, PAGE); // the unpinned fault's read, after the eviction
+    assertTrue(
+        w.races.violations().stream()
+                .filter(x -> x.kind() == ViolationKind.PAGE_OF_EVICTED_INODE)
+                .count()
+            == 1,
+        () -> "in flight: " + w.races.violations());
+    Oracles.always(w.k);
+    assertTrue(
+        w.races.violations().stream()
+                .filter(x -> x.kind() == ViolationKind.PAGE_OF_EVICTED_INODE)
+                .count()
+            == 2,
+        () -> "at quiescence too: " + w.races.violations());
+
+    World held = setUpWorld(c);
+    held.mm.munmap(held.shared); // the private mapping still holds the file after the race
+    c.check(held);
+    assertReported(held, ViolationKind.LEAK);
+    World neverEvicted = setUpWorld(c);
+    TestAccess.markUnreferenced(neverEvicted);
+    c.check(neverEvicted);
+    assertReported(neverEvicted, ViolationKind.LEAK);
+  }
+
   @Test
   void truncatedDataComingBackIsAResurrection() {
     Case c = CaseRunner.caseNumber(5);

@@ -10,6 +10,11 @@ final class TestAccess {
     TestHooks.setSize(w.file, size);
   }
 
+  /** Drops every reference of {@code w}'s file without evicting it: an eviction that never ran. */
+  static void markUnreferenced(World w) {
+    TestHooks.dropReferencesWithoutEviction(w.file);
+  }
+
   static void dirtyStalePage(World w, int index, byte[] data) {
     TestHooks.dirtyPage(w.k, w.file, index, data);
   }

@@ -10,6 +10,11 @@ public final class TestHooks {
     }
   }
 
+  /** Sets {@code inode}'s reference count to zero without evicting it. */
+  public static void dropReferencesWithoutEviction(Inode inode) {
+    inode.refs.set(0);
+  }
+
   /** Replaces page {@code index}'s contents with {@code data} and marks it dirty and uptodate. */
   public static void dirtyPage(Kernel k, Inode inode, long index, byte[] data) {
     Page p = k.fs.getPage(inode, index, false, false, null);
