@@ -58,6 +58,15 @@ public interface Exclusion {
     return Held.NOTHING;
   }
 
+  /**
+   * Taken by a page killer around unmapping its range and truncating the cache ({@code
+   * unmap_mapping_range} + {@code truncate_inode_pages_range}), inside what {@link #enter} took for
+   * the killer; nothing by default.
+   */
+  default Held enterPageDrop(Inode inode) {
+    return Held.NOTHING;
+  }
+
   /** Taken while a page is created and filled in the cache (fault, buffered read). */
   default Held enterPageCreate(Inode inode, long index) {
     return Held.NOTHING;

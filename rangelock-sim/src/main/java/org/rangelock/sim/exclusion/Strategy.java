@@ -14,6 +14,7 @@ public enum Strategy {
   LEGACY(LegacyExclusion::new),
   MMAP_SEM(MmapSemExclusion::new),
   MMAPLOCK(MmapLockExclusion::new),
+  I_MMAP_RWSEM(IMmapRwsemExclusion::new),
   INVALIDATE_LOCK(InvalidateLockExclusion::new),
   TWO_STATE(TwoStateExclusion::new),
   RANGE_LOCK(RangeLockExclusion::new);

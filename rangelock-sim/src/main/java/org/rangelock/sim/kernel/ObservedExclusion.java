@@ -55,6 +55,11 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public Held enterPageDrop(Inode inode) {
+    return observed(strategy.enterPageDrop(inode), "page drop lock of " + inode + " released");
+  }
+
+  @Override
   public Held enterPageCreate(Inode inode, long index) {
     return observed(strategy.enterPageCreate(inode, index), "page creation lock released");
   }

@@ -202,11 +202,13 @@ public final class PageKillers {
    * zero: {@code truncate_pagecache_range}) it unmaps once, as Linux does.
    */
   private void dropPages(Inode inode, long from, long to, boolean evenCows) {
-    k.mmu.unmapMappingRange(inode, from, to, evenCows);
-    k.races.hit(RacePoint.KILL_AFTER_UNMAP, "unmapped " + inode + " pages " + from + ".." + to);
-    k.fs.truncateCache(inode, from, to);
-    if (evenCows && k.exclusion.unmapsTwice()) {
+    try (Held drop = k.exclusion.enterPageDrop(inode)) {
       k.mmu.unmapMappingRange(inode, from, to, evenCows);
+      k.races.hit(RacePoint.KILL_AFTER_UNMAP, "unmapped " + inode + " pages " + from + ".." + to);
+      k.fs.truncateCache(inode, from, to);
+      if (evenCows && k.exclusion.unmapsTwice()) {
+        k.mmu.unmapMappingRange(inode, from, to, evenCows);
+      }
     }
   }
 

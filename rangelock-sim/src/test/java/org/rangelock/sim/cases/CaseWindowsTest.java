@@ -36,8 +36,12 @@ class CaseWindowsTest {
   private static final Set<Strategy> UP_TO_MMAPLOCK =
       with(UP_TO_LEGACY, Strategy.MMAP_SEM, Strategy.MMAPLOCK);
 
+  /** UP_TO_MMAPLOCK and the 2020 i_mmap_rwsem proposal, which also leaves readahead alone. */
+  private static final Set<Strategy> UP_TO_I_MMAP_RWSEM =
+      with(UP_TO_MMAPLOCK, Strategy.I_MMAP_RWSEM);
+
   private static final Set<Strategy> UP_TO_INVALIDATE_LOCK =
-      with(UP_TO_MMAPLOCK, Strategy.INVALIDATE_LOCK);
+      with(UP_TO_I_MMAP_RWSEM, Strategy.INVALIDATE_LOCK);
 
   private static final Set<Strategy> ALL_BUT_RANGE_LOCK =
       EnumSet.complementOf(EnumSet.of(Strategy.RANGE_LOCK));
@@ -86,7 +90,7 @@ class CaseWindowsTest {
           Map.entry("16.0", UP_TO_LEGACY),
           Map.entry("17.0", NONE),
           Map.entry("17.1", UP_TO_LEGACY),
-          Map.entry("18.0", UP_TO_MMAPLOCK),
+          Map.entry("18.0", UP_TO_I_MMAP_RWSEM),
           Map.entry("19.0", NONE),
           Map.entry("19.1", EnumSet.of(Strategy.NONE, Strategy.TRUNCATE_COUNT)),
           Map.entry("20.0", EnumSet.noneOf(Strategy.class)),
@@ -146,6 +150,53 @@ class CaseWindowsTest {
 
   static Stream<Integer> caseNumbers() {
     return CaseRunner.CASES.stream().map(Case::number);
+  }
+
+  /**
+   * I_MMAP_RWSEM holds case 1 by its "no new maps" flag, not by the semaphore alone: the first load
+   * is held back until it has to go ahead (it holds {@code i_mmap_rwsem} shared, so the punch
+   * cannot reach its block free), the punch then stops before freeing the blocks until the loads
+   * are done. Without the flag the second load comes after the punch dropped the semaphore and
+   * reads the old block into the cache; with it, that load sleeps until the punch is done.
+   */
+  @org.junit.jupiter.api.Test
+  void iMmapRwsemNeedsItsFlag() {
+    Case c = CaseRunner.caseNumber(1);
+    java.util.function.Consumer<org.rangelock.sim.race.Races> window =
+        r ->
+            r.pauseAt(
+                    "fault",
+                    org.rangelock.sim.race.RacePoint.FAULT_START,
+                    1,
+                    "punch:" + org.rangelock.sim.race.RacePoint.KILL_BEFORE_FREE,
+                    Windows.WAIT)
+                .pauseAt(
+                    "punch",
+                    org.rangelock.sim.race.RacePoint.KILL_BEFORE_FREE,
+                    1,
+                    "fault:done",
+                    Windows.WAIT);
+    List<Violation> without =
+        CaseRunner.trial(
+            new org.rangelock.sim.exclusion.IMmapRwsemExclusion(false),
+            c,
+            1,
+            window,
+            CaseRunner.WATCHDOG_MILLIS);
+    assertFalse(without.isEmpty(), "without the flag the punched range should come back");
+    System.out.println(
+        "case 1 under I_MMAP_RWSEM without its flag: "
+            + without.get(0)
+            + "\n"
+            + without.get(0).traceText().indent(2));
+    List<Violation> with =
+        CaseRunner.trial(
+            new org.rangelock.sim.exclusion.IMmapRwsemExclusion(),
+            c,
+            1,
+            window,
+            CaseRunner.WATCHDOG_MILLIS);
+    assertEquals(List.of(), with, () -> with.isEmpty() ? "" : with.get(0).traceText());
   }
 
   /**
