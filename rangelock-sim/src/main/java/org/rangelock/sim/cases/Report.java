@@ -18,12 +18,13 @@ public final class Report {
   private Report() {}
 
   /**
-   * Trials per cell of the default run (the {@code cases} command without options): 60, the same
-   * for every cell. A trial costs 4–6 ms of wall time on a 2-core machine (its random delays are
+   * Trials per cell of the default run (the {@code cases} command without options): 50, the same
+   * for every cell. A trial costs 4–7 ms of wall time on a 2-core machine (its random delays are
    * parks), so 9 strategies × 20 cases × 60 trials took 42 s at load 3; it was 100 while the matrix
-   * was 7 × 14. {@code --trials} and {@code --full} run more.
+   * was 7 × 14, and 60 until it grew to 10 × 21 (10 × 21 × 50 = 10,500 trials, about the 10,800 of
+   * 9 × 20 × 60). {@code --trials} and {@code --full} run more.
    */
-  public static final int DEFAULT_TRIALS = 60;
+  public static final int DEFAULT_TRIALS = 50;
 
   /** Trials per cell of the long run (for a {@code --full} option). */
   public static final int FULL_TRIALS = 1000;
