@@ -31,7 +31,8 @@ public final class DfsRunner {
           new RemoteTruncateVsLocalFault(),
           new RemoteDirectWriteVsCachedRead(),
           new ConversionDeadlock(),
-          new SessionExpiryWithDirtyPages());
+          new SessionExpiryWithDirtyPages(),
+          new RevocationDuringWriteback());
 
   /** How long the roles (and, separately, the oracles) of one trial may take. */
   public static final long WATCHDOG_MILLIS = 20_000;
@@ -44,6 +45,17 @@ public final class DfsRunner {
   static final long WAIT = 2000;
 
   private DfsRunner() {}
+
+  /**
+   * How a trial's cluster differs from the rows as designed, for tests that show what an oracle
+   * catches: how a write fault gets its write token, how the callback writes back, and whether the
+   * shared device reports a refused write to its writer.
+   */
+  record Variant(DfsExclusion.Upgrade upgrade, Node.Flush flush, boolean deviceRefusesSilently) {
+    /** The rows as designed. */
+    static final Variant AS_DESIGNED =
+        new Variant(DfsExclusion.Upgrade.FROM_THE_START, Node.Flush.WRITE_AND_WAIT, false);
+  }
 
   public static DfsCase caseNumber(int n) {
     for (DfsCase c : CASES) {
@@ -86,7 +98,7 @@ public final class DfsRunner {
   /** One trial; {@code arrange} sets up the race control after the case's set-up. */
   public static List<Violation> trial(
       TokenServer server, DfsStrategy s, DfsCase c, long seed, Consumer<Races> arrange) {
-    return trial(server, s, DfsExclusion.Upgrade.FROM_THE_START, c, seed, arrange, WATCHDOG_MILLIS);
+    return trial(server, s, Variant.AS_DESIGNED, c, seed, arrange, WATCHDOG_MILLIS);
   }
 
   /** As above, with a way of upgrading tokens and a watchdog bound of its own (for tests). */
@@ -98,8 +110,27 @@ public final class DfsRunner {
       long seed,
       Consumer<Races> arrange,
       long watchdogMillis) {
+    return trial(
+        server,
+        s,
+        new Variant(upgrade, Node.Flush.WRITE_AND_WAIT, false),
+        c,
+        seed,
+        arrange,
+        watchdogMillis);
+  }
+
+  /** As above, with a variant of the rows and a watchdog bound of its own (for tests). */
+  static List<Violation> trial(
+      TokenServer server,
+      DfsStrategy s,
+      Variant variant,
+      DfsCase c,
+      long seed,
+      Consumer<Races> arrange,
+      long watchdogMillis) {
     Races races = new Races(seed);
-    DfsWorld w = new DfsWorld(server, s, upgrade, races);
+    DfsWorld w = new DfsWorld(server, s, variant, races);
     String previousRole = Races.role();
     try {
       Races.role("setup");
