@@ -59,11 +59,9 @@ final class Fence implements BlockDevice.WriteGate {
   /** Makes {@code c} what this thread's device writes carry; returns what they carried before. */
   static Carry carry(Carry c) {
     Carry previous = CARRY.get();
-    if (c == null) {
-      CARRY.remove();
-    } else {
-      CARRY.set(c);
-    }
+    // set(null), not remove(): every hold sets and restores the carry, and a removed entry is
+    // created again by the next get(), a churn of the thread's ThreadLocalMap on every write.
+    CARRY.set(c);
     return previous;
   }
 
