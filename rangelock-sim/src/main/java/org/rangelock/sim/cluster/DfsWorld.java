@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.rangelock.Range;
+import org.rangelock.sim.cases.World;
 import org.rangelock.sim.kernel.BlockDevice;
 import org.rangelock.sim.kernel.Inode;
 import org.rangelock.sim.kernel.Pte;
@@ -301,21 +302,6 @@ public final class DfsWorld {
   }
 
   static String describe(byte[] p) {
-    if (p == null) {
-      return "SIGBUS";
-    }
-    StringBuilder b = new StringBuilder("[");
-    int i = 0;
-    int runs = 0;
-    while (i < p.length && runs < 4) {
-      int j = i;
-      while (j < p.length && p[j] == p[i]) {
-        j++;
-      }
-      b.append(runs == 0 ? "" : " ").append(String.format("%d×%02x", j - i, p[i] & 0xff));
-      i = j;
-      runs++;
-    }
-    return b.append(i < p.length ? " …]" : "]").toString();
+    return World.describe(p);
   }
 }
