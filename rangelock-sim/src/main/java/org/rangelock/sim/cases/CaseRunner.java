@@ -1,9 +1,7 @@
 package org.rangelock.sim.cases;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.rangelock.sim.exclusion.Exclusion;
 import org.rangelock.sim.exclusion.Strategy;
@@ -137,55 +135,14 @@ public final class CaseRunner {
     arrange.accept(races);
     List<Case.Role> roles = c.roles(w);
     CountDownLatch start = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>();
-    for (Case.Role role : roles) {
-      Thread t =
-          new Thread(
-              () -> {
-                Races.role(role.name());
-                try {
-                  start.await();
-                  role.body().run();
-                  races.log("done");
-                } catch (Throwable e) {
-                  races.violation(ViolationKind.CRASH, role.name() + " threw " + e);
-                } finally {
-                  races.finished(role.name());
-                  races.signal(role.name() + ":done");
-                }
-              },
-              "case" + c.number() + "-" + role.name());
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
-    }
+    List<Thread> threads = RoleThreads.start(roles, races, start, "case" + c.number());
     w.racing = true;
     start.countDown();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watchdogMillis);
-    List<Thread> stuck = new ArrayList<>();
-    for (Thread t : threads) {
-      try {
-        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (t.isAlive()) {
-        stuck.add(t);
-      }
-    }
+    List<Thread> stuck = RoleThreads.joinAll(threads, watchdogMillis);
     w.racing = false;
     races.quiesce();
     if (!stuck.isEmpty()) {
-      StringBuilder b = new StringBuilder();
-      for (Thread t : stuck) {
-        b.append(t.getName()).append(" stuck past ").append(watchdogMillis).append(" ms:");
-        for (StackTraceElement e : t.getStackTrace()) {
-          b.append("\n    at ").append(e);
-        }
-        b.append('\n');
-      }
-      races.violation(ViolationKind.DEADLOCK, b.toString());
+      races.violation(ViolationKind.DEADLOCK, RoleThreads.stacks(stuck, watchdogMillis));
       return races.violations();
     }
     // The oracles run under the watchdog too: a hold a role leaked would hang them.

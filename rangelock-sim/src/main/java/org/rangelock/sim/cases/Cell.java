@@ -16,7 +16,8 @@ public record Cell(
     Violation firstViolation,
     long firstViolationSeed,
     long millis,
-    java.util.Map<org.rangelock.sim.race.ViolationKind, Integer> kinds) {
+    java.util.Map<org.rangelock.sim.race.ViolationKind, Integer> kinds)
+    implements MatrixCell {
   public Cell {
     kinds = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(kinds));
   }
@@ -41,21 +42,13 @@ public record Cell(
         new java.util.EnumMap<>(org.rangelock.sim.race.ViolationKind.class));
   }
 
-  /** The kinds as "KIND×trials", most frequent first. */
-  public String kindsText() {
-    StringBuilder b = new StringBuilder();
-    kinds.entrySet().stream()
-        .sorted((x, y) -> y.getValue() - x.getValue())
-        .forEach(
-            e ->
-                b.append(b.length() == 0 ? "" : ", ")
-                    .append(e.getKey())
-                    .append("×")
-                    .append(e.getValue()));
-    return b.toString();
+  @Override
+  public int caseNumber() {
+    return scenario.number();
   }
 
-  public String text() {
-    return violations + "/" + trials + (firstViolation == null ? "" : " " + firstViolation.kind());
+  @Override
+  public String caseTitle() {
+    return scenario.title();
   }
 }

@@ -3,15 +3,12 @@ package org.rangelock.sim.cases;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.rangelock.sim.exclusion.Strategy;
-import org.rangelock.sim.race.Violation;
-import org.rangelock.sim.race.ViolationKind;
 
 /** Runs the matrix of strategies × cases and prints it, as text and as JSON. */
 public final class Report {
@@ -63,33 +60,19 @@ public final class Report {
       }
       for (Case c : cases) {
         long t0 = System.nanoTime();
-        int bad = 0;
-        Violation first = null;
-        long firstSeed = 0;
-        java.util.Map<ViolationKind, Integer> kinds = new java.util.EnumMap<>(ViolationKind.class);
+        CellTally tally = new CellTally();
         for (int t = 0; t < trials; t++) {
           long ts = CaseRunner.trialSeed(seed, s, c, t);
-          List<Violation> v =
+          tally.add(
               mode == TrialMode.PREEMPTION
                   ? CaseRunner.preemptiveTrial(s, c, ts)
-                  : CaseRunner.randomTrial(s, c, ts);
-          java.util.Set<ViolationKind> seen = java.util.EnumSet.noneOf(ViolationKind.class);
-          for (Violation x : v) {
-            seen.add(x.kind());
-          }
-          for (ViolationKind kind : seen) {
-            kinds.merge(kind, 1, Integer::sum);
-          }
-          if (!v.isEmpty()) {
-            bad++;
-            if (first == null) {
-              first = v.get(0);
-              firstSeed = ts;
-            }
-          }
+                  : CaseRunner.randomTrial(s, c, ts),
+              ts);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        Cell cell = new Cell(s, c, trials, bad, first, firstSeed, ms, kinds);
+        int bad = tally.violations();
+        Cell cell =
+            new Cell(s, c, trials, bad, tally.first(), tally.firstSeed(), ms, tally.kinds());
         cells.add(cell);
         if (progress != null) {
           progress.printf(" %d:%s", c.number(), bad == 0 ? "ok" : bad + "!");
@@ -156,27 +139,7 @@ public final class Report {
       List<Cell> cells, Path file, java.util.function.Consumer<ArrayNode> more) throws IOException {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ArrayNode root = mapper.createArrayNode();
-    for (Cell c : cells) {
-      ObjectNode o = root.addObject();
-      o.put("strategy", c.strategy().name());
-      o.put("case", c.scenario().number());
-      o.put("title", c.scenario().title());
-      o.put("trials", c.trials());
-      o.put("violations", c.violations());
-      o.put("millis", c.millis());
-      ObjectNode kinds = o.putObject("kinds");
-      c.kinds().forEach((kind, n) -> kinds.put(kind.name(), n));
-      if (c.firstViolation() == null) {
-        o.putNull("firstViolation");
-      } else {
-        ObjectNode v = o.putObject("firstViolation");
-        v.put("kind", c.firstViolation().kind().name());
-        v.put("detail", c.firstViolation().detail());
-        v.put("trialSeed", Long.toHexString(c.firstViolationSeed()));
-        ArrayNode trace = v.putArray("trace");
-        c.firstViolation().trace().forEach(trace::add);
-      }
-    }
+    MatrixCell.appendJson(root, cells);
     more.accept(root);
     mapper.writeValue(file.toFile(), root);
   }

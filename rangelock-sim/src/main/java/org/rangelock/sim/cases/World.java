@@ -245,8 +245,8 @@ public final class World {
     return b.toString();
   }
 
-  /** A short description of a page's bytes: runs of equal bytes. */
-  static String describe(byte[] p) {
+  /** A short description of a page's bytes: runs of equal bytes (SIGBUS for null). */
+  public static String describe(byte[] p) {
     if (p == null) {
       return "SIGBUS";
     }

@@ -117,21 +117,77 @@ final class DfsExclusion implements Exclusion {
   }
 
   private Held token(Inode inode, long start, long end, DlmMode mode) {
+    TokenHold t = acquire(inode, start, end, mode);
+    return t == null ? Held.NOTHING : t;
+  }
+
+  /**
+   * Takes a token over the pages of {@code [start, end)}, announces the hold to the device and
+   * makes it what this thread's device writes carry; null before the nodes joined.
+   */
+  private TokenHold acquire(Inode inode, long start, long end, DlmMode mode) {
     ClusterRangeLock<DlmMode> lock = tokens.get(inode.id());
     if (lock == null) {
-      return Held.NOTHING;
+      return null;
     }
     Range range = tokenRange(start, end);
     ClusterHandle<DlmMode> h = lock.acquire(range, mode);
     Fence.Carry c =
         new Fence.Carry(node, inode.id(), mode, h.fence(), ledger.grantOf(node, inode.id(), range));
     fence.announce(c, range);
-    Fence.Carry previous = Fence.carry(c);
-    return () -> {
-      Fence.carry(previous);
-      h.close();
-    };
+    return new TokenHold(h, Fence.carry(c));
   }
+
+  /** A token hold: closing it gives the token back and restores what device writes carried. */
+  private record TokenHold(ClusterHandle<DlmMode> handle, Fence.Carry previous) implements Held {
+    @Override
+    public void close() {
+      Fence.carry(previous);
+      handle.close();
+    }
+  }
+
+  /**
+   * A writeback's hold in a row whose writeback drops its token when the device write is submitted
+   * ({@link DfsStrategy#writebackHoldEndsAtSubmission()}): {@link #submitted} releases the local
+   * locks and the token; the device write in flight still carries the hold's fence (a bio carries
+   * what it was submitted under); {@link #close} ends that.
+   */
+  private static final class WritebackHold implements Held {
+    private final TokenHold token;
+    private final Held local;
+    private boolean released;
+
+    WritebackHold(TokenHold token, Held local) {
+      this.token = token;
+      this.local = local;
+    }
+
+    void submitted() {
+      if (released) {
+        return;
+      }
+      released = true;
+      try {
+        local.close();
+      } finally {
+        token.handle().close();
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        submitted();
+      } finally {
+        Fence.carry(token.previous());
+        IN_FLIGHT.remove();
+      }
+    }
+  }
+
+  /** This thread's writeback hold that {@link #writebackSubmitted} releases, if any. */
+  private static final ThreadLocal<WritebackHold> IN_FLIGHT = new ThreadLocal<>();
 
   private static Held both(Held token, java.util.function.Supplier<Held> inner) {
     Held in;
@@ -160,7 +216,43 @@ final class DfsExclusion implements Exclusion {
     if (op == Op.FAULT && row.hold == DfsStrategy.Hold.LOOKUP_ONLY) {
       return local.enter(op, inode, start, end);
     }
+    if (op == Op.WRITEBACK && row.writebackHoldEndsAtSubmission()) {
+      TokenHold token = acquire(inode, start, end, modeOf(op));
+      if (token != null) {
+        Held in;
+        try {
+          in = local.enter(op, inode, start, end);
+        } catch (RuntimeException | Error e) {
+          token.close();
+          throw e;
+        }
+        WritebackHold h = new WritebackHold(token, in);
+        IN_FLIGHT.set(h);
+        return h;
+      }
+    }
     return both(token(inode, start, end, modeOf(op)), () -> local.enter(op, inode, start, end));
+  }
+
+  @Override
+  public void writebackSubmitted(Inode inode, long index) {
+    local.writebackSubmitted(inode, index);
+    if (!tokens.containsKey(inode.id())) {
+      return; // the case's set-up, before the nodes joined
+    }
+    WritebackHold h = IN_FLIGHT.get();
+    if (h != null) {
+      h.submitted();
+      races.log(
+          "writeback of "
+              + inode
+              + " page "
+              + index
+              + " submitted: its token hold released, the device write in flight");
+    }
+    races.hit(
+        org.rangelock.sim.race.RacePoint.WRITEBACK_IO_IN_FLIGHT,
+        "device write of " + inode + " page " + index + " in flight");
   }
 
   @Override

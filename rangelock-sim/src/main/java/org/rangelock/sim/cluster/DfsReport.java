@@ -1,15 +1,14 @@
 package org.rangelock.sim.cluster;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.rangelock.sim.cases.CellTally;
+import org.rangelock.sim.cases.MatrixCell;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -37,30 +36,20 @@ public final class DfsReport {
       Violation firstViolation,
       long firstViolationSeed,
       long millis,
-      Map<ViolationKind, Integer> kinds) {
+      Map<ViolationKind, Integer> kinds)
+      implements MatrixCell {
     public Cell {
       kinds = Collections.unmodifiableMap(new EnumMap<>(kinds));
     }
 
-    public String text() {
-      return violations
-          + "/"
-          + trials
-          + (firstViolation == null ? "" : " " + firstViolation.kind());
+    @Override
+    public int caseNumber() {
+      return scenario.number();
     }
 
-    /** The kinds as "KIND×trials", most frequent first. */
-    public String kindsText() {
-      StringBuilder b = new StringBuilder();
-      kinds.entrySet().stream()
-          .sorted((x, y) -> y.getValue() - x.getValue())
-          .forEach(
-              e ->
-                  b.append(b.length() == 0 ? "" : ", ")
-                      .append(e.getKey())
-                      .append("×")
-                      .append(e.getValue()));
-      return b.toString();
+    @Override
+    public String caseTitle() {
+      return scenario.title();
     }
   }
 
@@ -79,30 +68,14 @@ public final class DfsReport {
       }
       for (DfsCase c : cases) {
         long t0 = System.nanoTime();
-        int bad = 0;
-        Violation first = null;
-        long firstSeed = 0;
-        Map<ViolationKind, Integer> kinds = new EnumMap<>(ViolationKind.class);
+        CellTally tally = new CellTally();
         for (int t = 0; t < trials; t++) {
           long ts = DfsRunner.trialSeed(seed, s, c, t);
-          List<Violation> v = DfsRunner.randomTrial(server, s, c, ts);
-          Set<ViolationKind> seen = EnumSet.noneOf(ViolationKind.class);
-          for (Violation x : v) {
-            seen.add(x.kind());
-          }
-          for (ViolationKind k : seen) {
-            kinds.merge(k, 1, Integer::sum);
-          }
-          if (!v.isEmpty()) {
-            bad++;
-            if (first == null) {
-              first = v.get(0);
-              firstSeed = ts;
-            }
-          }
+          tally.add(DfsRunner.randomTrial(server, s, c, ts), ts);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        cells.add(new Cell(s, c, trials, bad, first, firstSeed, ms, kinds));
+        int bad = tally.violations();
+        cells.add(new Cell(s, c, trials, bad, tally.first(), tally.firstSeed(), ms, tally.kinds()));
         if (progress != null) {
           progress.printf(" %d:%s", c.number(), bad == 0 ? "ok" : bad + "!");
           progress.flush();
@@ -146,26 +119,6 @@ public final class DfsReport {
 
   /** Appends the cells to {@code root} in the single-node report's JSON schema. */
   public static void appendJson(ArrayNode root, List<Cell> cells) {
-    for (Cell c : cells) {
-      ObjectNode o = root.addObject();
-      o.put("strategy", c.strategy().name());
-      o.put("case", c.scenario().number());
-      o.put("title", c.scenario().title());
-      o.put("trials", c.trials());
-      o.put("violations", c.violations());
-      o.put("millis", c.millis());
-      ObjectNode kinds = o.putObject("kinds");
-      c.kinds().forEach((kind, n) -> kinds.put(kind.name(), n));
-      if (c.firstViolation() == null) {
-        o.putNull("firstViolation");
-      } else {
-        ObjectNode v = o.putObject("firstViolation");
-        v.put("kind", c.firstViolation().kind().name());
-        v.put("detail", c.firstViolation().detail());
-        v.put("trialSeed", Long.toHexString(c.firstViolationSeed()));
-        ArrayNode trace = v.putArray("trace");
-        c.firstViolation().trace().forEach(trace::add);
-      }
-    }
+    MatrixCell.appendJson(root, cells);
   }
 }

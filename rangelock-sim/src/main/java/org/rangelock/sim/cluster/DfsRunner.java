@@ -1,13 +1,12 @@
 package org.rangelock.sim.cluster;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.rangelock.sim.cases.Case;
 import org.rangelock.sim.cases.CaseRunner;
 import org.rangelock.sim.cases.Oracles;
+import org.rangelock.sim.cases.RoleThreads;
 import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
@@ -31,7 +30,8 @@ public final class DfsRunner {
           new RemoteTruncateVsLocalFault(),
           new RemoteDirectWriteVsCachedRead(),
           new ConversionDeadlock(),
-          new SessionExpiryWithDirtyPages());
+          new SessionExpiryWithDirtyPages(),
+          new RevocationDuringWriteback());
 
   /** How long the roles (and, separately, the oracles) of one trial may take. */
   public static final long WATCHDOG_MILLIS = 20_000;
@@ -44,6 +44,17 @@ public final class DfsRunner {
   static final long WAIT = 2000;
 
   private DfsRunner() {}
+
+  /**
+   * How a trial's cluster differs from the rows as designed, for tests that show what an oracle
+   * catches: how a write fault gets its write token, how the callback writes back, and whether the
+   * shared device reports a refused write to its writer.
+   */
+  record Variant(DfsExclusion.Upgrade upgrade, Node.Flush flush, boolean deviceRefusesSilently) {
+    /** The rows as designed. */
+    static final Variant AS_DESIGNED =
+        new Variant(DfsExclusion.Upgrade.FROM_THE_START, Node.Flush.WRITE_AND_WAIT, false);
+  }
 
   public static DfsCase caseNumber(int n) {
     for (DfsCase c : CASES) {
@@ -86,7 +97,7 @@ public final class DfsRunner {
   /** One trial; {@code arrange} sets up the race control after the case's set-up. */
   public static List<Violation> trial(
       TokenServer server, DfsStrategy s, DfsCase c, long seed, Consumer<Races> arrange) {
-    return trial(server, s, DfsExclusion.Upgrade.FROM_THE_START, c, seed, arrange, WATCHDOG_MILLIS);
+    return trial(server, s, Variant.AS_DESIGNED, c, seed, arrange, WATCHDOG_MILLIS);
   }
 
   /** As above, with a way of upgrading tokens and a watchdog bound of its own (for tests). */
@@ -98,8 +109,27 @@ public final class DfsRunner {
       long seed,
       Consumer<Races> arrange,
       long watchdogMillis) {
+    return trial(
+        server,
+        s,
+        new Variant(upgrade, Node.Flush.WRITE_AND_WAIT, false),
+        c,
+        seed,
+        arrange,
+        watchdogMillis);
+  }
+
+  /** As above, with a variant of the rows and a watchdog bound of its own (for tests). */
+  static List<Violation> trial(
+      TokenServer server,
+      DfsStrategy s,
+      Variant variant,
+      DfsCase c,
+      long seed,
+      Consumer<Races> arrange,
+      long watchdogMillis) {
     Races races = new Races(seed);
-    DfsWorld w = new DfsWorld(server, s, upgrade, races);
+    DfsWorld w = new DfsWorld(server, s, variant, races);
     String previousRole = Races.role();
     try {
       Races.role("setup");
@@ -118,33 +148,12 @@ public final class DfsRunner {
       arrange.accept(races);
       List<Case.Role> roles = c.roles(w);
       CountDownLatch start = new CountDownLatch(1);
-      List<Thread> threads = new ArrayList<>();
-      for (Case.Role role : roles) {
-        Thread t =
-            new Thread(
-                () -> {
-                  Races.role(role.name());
-                  try {
-                    start.await();
-                    role.body().run();
-                    races.log("done");
-                  } catch (Throwable e) {
-                    races.violation(ViolationKind.CRASH, role.name() + " threw " + e);
-                  } finally {
-                    races.finished(role.name());
-                    races.signal(role.name() + ":done");
-                  }
-                },
-                "dfs" + c.number() + "-" + role.name());
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-      }
+      List<Thread> threads = RoleThreads.start(roles, races, start, "dfs" + c.number());
       start.countDown();
-      List<Thread> stuck = joinAll(threads, watchdogMillis);
+      List<Thread> stuck = RoleThreads.joinAll(threads, watchdogMillis);
       races.quiesce();
       if (!stuck.isEmpty()) {
-        races.violation(ViolationKind.DEADLOCK, stacks(stuck, watchdogMillis));
+        races.violation(ViolationKind.DEADLOCK, RoleThreads.stacks(stuck, watchdogMillis));
         return races.violations();
       }
       Thread checker =
@@ -170,9 +179,10 @@ public final class DfsRunner {
               "dfs" + c.number() + "-check");
       checker.setDaemon(true);
       checker.start();
-      if (!joinAll(List.of(checker), WATCHDOG_MILLIS).isEmpty()) {
+      if (!RoleThreads.joinAll(List.of(checker), WATCHDOG_MILLIS).isEmpty()) {
         races.violation(
-            ViolationKind.DEADLOCK, "the oracles: " + stacks(List.of(checker), WATCHDOG_MILLIS));
+            ViolationKind.DEADLOCK,
+            "the oracles: " + RoleThreads.stacks(List.of(checker), WATCHDOG_MILLIS));
       }
       return races.violations();
     } finally {
@@ -188,36 +198,7 @@ public final class DfsRunner {
               "dfs" + c.number() + "-close");
       closer.setDaemon(true);
       closer.start();
-      joinAll(List.of(closer), 10_000);
+      RoleThreads.joinAll(List.of(closer), 10_000);
     }
-  }
-
-  private static List<Thread> joinAll(List<Thread> threads, long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    List<Thread> stuck = new ArrayList<>();
-    for (Thread t : threads) {
-      try {
-        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      if (t.isAlive()) {
-        stuck.add(t);
-      }
-    }
-    return stuck;
-  }
-
-  private static String stacks(List<Thread> stuck, long millis) {
-    StringBuilder b = new StringBuilder();
-    for (Thread t : stuck) {
-      b.append(t.getName()).append(" stuck past ").append(millis).append(" ms:");
-      for (StackTraceElement e : t.getStackTrace()) {
-        b.append("\n    at ").append(e);
-      }
-      b.append('\n');
-    }
-    return b.toString();
   }
 }

@@ -21,6 +21,11 @@ public enum DfsStrategy {
    * can: {@code filemap_fdatawrite}) but has no way to take a cached or mapped page away, so
    * nothing is ever invalidated: a node keeps caching and mapping pages another node has since
    * overwritten. Local kernel: Linux 2.6 without {@code truncate_count} checking.
+   *
+   * <p>Writeback in flight (case 108): writeback submits its device write under the token and the
+   * IO completes later (a bio in flight holds no token, in 2003 as today); the callback's writeback
+   * is {@code filemap_fdatawrite} then {@code filemap_fdatawait} (both in Linux 2.6.0), so it waits
+   * for a page under writeback before the token goes.
    */
   DFS_NO_CALLBACK(
       () -> new TruncateCountExclusion(false),
@@ -32,6 +37,8 @@ public enum DfsStrategy {
    * callback writes the range back, zaps its PTEs and drops its pages, but nothing excludes it from
    * a local fault that looked the page up under the token and installs its PTE after the zap: the
    * stale mapping of the thread. Local kernel: Linux 2.6 without {@code truncate_count} checking.
+   * Writeback in flight: as {@link #DFS_NO_CALLBACK} (and dropping the pages, {@code
+   * truncate_inode_pages}, waits on each page's writeback too).
    */
   DFS_CALLBACK_UNLOCKED(
       () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.UNLOCKED, Granule.PAGE),
@@ -39,7 +46,8 @@ public enum DfsStrategy {
    * The answer of the thread (a sequence count held for writing across {@code
    * invalidate_mmap_range()}, what became {@code truncate_count}): the callback makes the node's
    * count odd, invalidates, makes it even; a fault samples it (waiting while odd) before it asks
-   * for its token and compares under the PTE lock, retrying on a change.
+   * for its token and compares under the PTE lock, retrying on a change. Writeback in flight: as
+   * {@link #DFS_CALLBACK_UNLOCKED}.
    */
   DFS_SEQLOCK(
       () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.SEQUENCE, Granule.PAGE),
@@ -48,6 +56,12 @@ public enum DfsStrategy {
    * operation for its whole length, faults included ({@code gfs2_fault}); a demotion writes back
    * and invalidates the whole file once the holders have drained. Local kernel: Linux 5.15+ ({@code
    * invalidate_lock}).
+   *
+   * <p>Writeback in flight: writeback holds no glock holder across its IO (the glock cached on the
+   * node is its right to write back; GFS2's flusher takes no holder at all); a demotion writes back
+   * and waits ({@code inode_go_sync}: {@code filemap_fdatawrite}, then {@code filemap_fdatawait})
+   * before it invalidates ({@code inode_go_inval}); OCFS2's downconvert worker likewise waits, by
+   * {@code truncate_inode_pages} or {@code filemap_fdatawait}.
    */
   DFS_FILE_GLOCK(
       InvalidateLockExclusion::new, Hold.WHOLE_OPERATION, Callback.DRAINED, Granule.FILE),
@@ -55,6 +69,11 @@ public enum DfsStrategy {
    * This project: page-range tokens held for the whole operation and taken before the local range
    * lock; the callback runs once the node's holds on the range have drained, under the local {@code
    * INVALIDATE} of the mapping table, and writes back and invalidates only the token's pages.
+   *
+   * <p>Writeback in flight: writeback holds its page's token until the device write completes (the
+   * hold is released by the IO's completion, with {@code end_page_writeback}), so the callback
+   * cannot start while a write of its range is in flight; its writeback waits on the page's
+   * writeback as well.
    */
   DFS_RANGE_LOCK(
       RangeLockExclusion::new, Hold.WHOLE_OPERATION, Callback.RANGE_LOCKED, Granule.PAGE);
@@ -112,6 +131,16 @@ public enum DfsStrategy {
    */
   boolean fencesWrites() {
     return this == DFS_RANGE_LOCK;
+  }
+
+  /**
+   * Whether writeback gives its token hold back once the device write is submitted, the IO
+   * completing under no hold (every row but {@link #DFS_RANGE_LOCK}: Linux's writeback, in 2003 and
+   * in GFS2/OCFS2), rather than when the IO completes. Then only the revocation callback's wait on
+   * the page's writeback keeps the token from going while the IO is in flight (case 108).
+   */
+  boolean writebackHoldEndsAtSubmission() {
+    return this != DFS_RANGE_LOCK;
   }
 
   /** A fresh local exclusion strategy for one node. */

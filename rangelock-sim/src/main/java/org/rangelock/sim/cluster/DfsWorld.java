@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.rangelock.Range;
+import org.rangelock.sim.cases.World;
 import org.rangelock.sim.kernel.BlockDevice;
 import org.rangelock.sim.kernel.Inode;
 import org.rangelock.sim.kernel.Pte;
@@ -42,18 +43,21 @@ public final class DfsWorld {
   final Inode fileB;
 
   DfsWorld(TokenServer server, DfsStrategy row, Races races) {
-    this(server, row, DfsExclusion.Upgrade.FROM_THE_START, races);
+    this(server, row, DfsRunner.Variant.AS_DESIGNED, races);
   }
 
-  DfsWorld(TokenServer server, DfsStrategy row, DfsExclusion.Upgrade upgrade, Races races) {
+  DfsWorld(TokenServer server, DfsStrategy row, DfsRunner.Variant variant, Races races) {
     this.races = races;
     this.server = server;
     this.row = row;
     this.ledger = new TokenLedger(races);
     this.fence = new Fence(ledger, races, row.fencesWrites());
     this.disk = BlockDevice.shared(256, races);
-    this.a = new Node("A", row, upgrade, races, disk, server);
-    this.b = new Node("B", row, upgrade, races, disk, server);
+    this.a = new Node("A", row, variant.upgrade(), variant.flush(), races, disk, server);
+    this.b = new Node("B", row, variant.upgrade(), variant.flush(), races, disk, server);
+    if (variant.deviceRefusesSilently()) {
+      disk.refuseSilently();
+    }
     this.nodes = List.of(a, b);
     this.fileA = a.k.fs.create();
     this.fileB = b.k.fs.openShared(fileA);
@@ -138,9 +142,39 @@ public final class DfsWorld {
     n.k.direct.write(file(n), (long) index * PAGE, data);
   }
 
-  void fsync(Node n) {
-    n.k.writeback.fsync(file(n));
+  /**
+   * Node {@code n}'s fsync of the file; false is {@code EIO}. Checks that it does not return
+   * success for data the device refused ({@link ViolationKind#UNREPORTED_IO_ERROR}): the fence
+   * counts refused writes per node and per thread, apart from the kernel's error reporting. A write
+   * refused while the fsync runs, on another thread, may be reported by this fsync or the next
+   * (errseq), so only the fsync's own refused writes and those refused between the node's previous
+   * fsync and this one count.
+   */
+  boolean fsync(Node n) {
+    long before = fence.refusedOf(n.name);
+    long sincePrevious = before - refusedAtLastFsync.getOrDefault(n.name, 0L);
+    long ownBefore = Fence.refusedOnThisThread();
+    boolean ok = n.k.writeback.fsync(file(n));
+    long own = Fence.refusedOnThisThread() - ownBefore;
+    refusedAtLastFsync.put(n.name, fence.refusedOf(n.name));
+    if (!ok) {
+      races.log(n.name + "'s fsync returned EIO");
+    } else if (own > 0 || sincePrevious > 0) {
+      races.violation(
+          ViolationKind.UNREPORTED_IO_ERROR,
+          n.name
+              + "'s fsync returned success although the device refused "
+              + (own > 0 ? own + " of its own writes" : "")
+              + (own > 0 && sincePrevious > 0 ? " and " : "")
+              + (sincePrevious > 0
+                  ? sincePrevious + " write(s) of the node's since its previous fsync"
+                  : ""));
+    }
+    return ok;
   }
+
+  private final java.util.Map<String, Long> refusedAtLastFsync =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   void truncate(Node n, long size) {
     n.k.killers.truncate(file(n), size);
@@ -268,21 +302,6 @@ public final class DfsWorld {
   }
 
   static String describe(byte[] p) {
-    if (p == null) {
-      return "SIGBUS";
-    }
-    StringBuilder b = new StringBuilder("[");
-    int i = 0;
-    int runs = 0;
-    while (i < p.length && runs < 4) {
-      int j = i;
-      while (j < p.length && p[j] == p[i]) {
-        j++;
-      }
-      b.append(runs == 0 ? "" : " ").append(String.format("%d×%02x", j - i, p[i] & 0xff));
-      i = j;
-      runs++;
-    }
-    return b.append(i < p.length ? " …]" : "]").toString();
+    return World.describe(p);
   }
 }

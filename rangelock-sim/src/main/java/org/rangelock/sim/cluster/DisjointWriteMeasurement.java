@@ -31,6 +31,7 @@ public final class DisjointWriteMeasurement {
       long callbacks,
       long zooKeeperOperations,
       long tokensGranted,
+      Phases phases,
       String wrong) {
     public double seconds() {
       return nanos / 1e9;
@@ -46,6 +47,25 @@ public final class DisjointWriteMeasurement {
 
     public double zooKeeperOperationsPerWrite() {
       return (double) zooKeeperOperations / writes;
+    }
+  }
+
+  /**
+   * Where the writers' time went, summed over both writer threads: in their writes (the system
+   * call, lock and token included), in the pause between writes (the workload's own, {@code
+   * parkNanos} of the think time, which on a loaded machine sleeps well past what it asks), in
+   * building each write's data, and in the final fsyncs. Each writer reads the clock around each
+   * phase (two {@code nanoTime} calls per phase and write).
+   */
+  public record Phases(long writeNanos, long pauseNanos, long dataNanos, long fsyncNanos) {
+    /** The phases' mean per write in microseconds, as text. */
+    String perWrite(int writes) {
+      return String.format(
+          "write %.1f, pause %.1f, data %.1f, fsync (both) %.1f ms",
+          writeNanos / 1e3 / writes,
+          pauseNanos / 1e3 / writes,
+          dataNanos / 1e3 / writes,
+          fsyncNanos / 1e6);
     }
   }
 
@@ -80,12 +100,14 @@ public final class DisjointWriteMeasurement {
       long ops0 = w.a.zooKeeperOperations() + w.b.zooKeeperOperations();
       long granted0 = w.ledger.granted();
       int[] last = new int[FILE_PAGES];
+      long[][] phase = new long[2][4];
       CountDownLatch start = new CountDownLatch(1);
       AtomicReference<Throwable> failure = new AtomicReference<>();
       Thread[] threads = new Thread[2];
       for (int n = 0; n < 2; n++) {
         Node node = n == 0 ? w.a : w.b;
         int first = n;
+        long[] mine = phase[n];
         threads[n] =
             new Thread(
                 () -> {
@@ -94,13 +116,23 @@ public final class DisjointWriteMeasurement {
                     for (int i = 0; i < writesPerNode; i++) {
                       int page = first + 2 * (i % (FILE_PAGES / 2));
                       int round = i / (FILE_PAGES / 2);
-                      w.write(node, page, DfsWorld.page(tag(round, page), page));
+                      long t0 = System.nanoTime();
+                      byte[] data = DfsWorld.page(tag(round, page), page);
+                      long t1 = System.nanoTime();
+                      w.write(node, page, data);
+                      long t2 = System.nanoTime();
                       last[page] = tag(round, page);
                       if (thinkMicros > 0) {
                         java.util.concurrent.locks.LockSupport.parkNanos(thinkMicros * 1000);
                       }
+                      long t3 = System.nanoTime();
+                      mine[2] += t1 - t0;
+                      mine[0] += t2 - t1;
+                      mine[1] += t3 - t2;
                     }
+                    long f0 = System.nanoTime();
                     w.fsync(node);
+                    mine[3] += System.nanoTime() - f0;
                   } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                   }
@@ -143,7 +175,13 @@ public final class DisjointWriteMeasurement {
       if (wrong == null && !races.violations().isEmpty()) {
         wrong = races.violations().get(0).toString();
       }
-      return new Result(row, 2 * writesPerNode, nanos, callbacks, ops, granted, wrong);
+      Phases phases =
+          new Phases(
+              phase[0][0] + phase[1][0],
+              phase[0][1] + phase[1][1],
+              phase[0][2] + phase[1][2],
+              phase[0][3] + phase[1][3]);
+      return new Result(row, 2 * writesPerNode, nanos, callbacks, ops, granted, phases, wrong);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -183,6 +221,10 @@ public final class DisjointWriteMeasurement {
               r.zooKeeperOperationsPerWrite(),
               r.tokensGranted(),
               r.wrong() == null ? "" : "  WRONG: " + r.wrong()));
+    }
+    b.append("where the writers' time went (mean per write, us):").append(System.lineSeparator());
+    for (Result r : results) {
+      b.append(String.format("  %-16s %s%n", r.strategy(), r.phases().perWrite(r.writes())));
     }
     return b.toString();
   }

@@ -45,6 +45,9 @@ final class Fence implements BlockDevice.WriteGate {
   private final Races races;
   private final FenceGate<DlmMode> gate;
   private final Map<String, Boolean> lastLandingLate = new ConcurrentHashMap<>();
+  private final Map<String, Long> refusedOf = new ConcurrentHashMap<>();
+  private static final ThreadLocal<long[]> REFUSED_HERE =
+      ThreadLocal.withInitial(() -> new long[1]);
   private long refused;
 
   Fence(TokenLedger ledger, Races races, boolean fenced) {
@@ -56,11 +59,9 @@ final class Fence implements BlockDevice.WriteGate {
   /** Makes {@code c} what this thread's device writes carry; returns what they carried before. */
   static Carry carry(Carry c) {
     Carry previous = CARRY.get();
-    if (c == null) {
-      CARRY.remove();
-    } else {
-      CARRY.set(c);
-    }
+    // set(null), not remove(): every hold sets and restores the carry, and a removed entry is
+    // created again by the next get(), a churn of the thread's ThreadLocalMap on every write.
+    CARRY.set(c);
     return previous;
   }
 
@@ -84,6 +85,12 @@ final class Fence implements BlockDevice.WriteGate {
     synchronized (ledger) {
       if (gate != null && !gate.admit(r, c.mode(), c.fence())) {
         refused++;
+        if (why.startsWith("writeback")) {
+          // A refused writeback is reported through the file's errseq to fsync; a refused direct
+          // write would be its own caller's EIO (not modelled: no case direct-writes late).
+          refusedOf.merge(c.node(), 1L, Long::sum);
+          REFUSED_HERE.get()[0]++;
+        }
         races.log(
             "fence: refused "
                 + why
@@ -110,6 +117,18 @@ final class Fence implements BlockDevice.WriteGate {
   /** Whether the last write of page {@code index} that {@code node} landed was a late one. */
   boolean lastLandingWasLate(String node, long index) {
     return lastLandingLate.getOrDefault(node + ":" + index, false);
+  }
+
+  /** Writebacks of node {@code node} the fence refused so far. */
+  long refusedOf(String node) {
+    synchronized (ledger) {
+      return refusedOf.getOrDefault(node, 0L);
+    }
+  }
+
+  /** Writebacks the fence refused so far that the calling thread made. */
+  static long refusedOnThisThread() {
+    return REFUSED_HERE.get()[0];
   }
 
   /** Writes the fence refused so far. */

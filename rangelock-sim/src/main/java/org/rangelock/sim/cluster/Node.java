@@ -34,6 +34,18 @@ import org.rangelock.sim.race.ViolationKind;
  * wait for it), and it counts every revocation it handles.
  */
 final class Node {
+  /** How the callback writes the range back. */
+  enum Flush {
+    /** {@code filemap_write_and_wait_range}: waits for writes in flight too (every row). */
+    WRITE_AND_WAIT,
+    /**
+     * {@code filemap_fdatawrite} alone, in the {@link DfsStrategy.Callback#WRITE_BACK_ONLY}
+     * callback: a page whose write is in flight is not waited for. No row does this; tests use it
+     * to show what case 108 catches.
+     */
+    START_ONLY
+  }
+
   final String name;
   final DfsStrategy row;
   final Kernel k;
@@ -45,6 +57,7 @@ final class Node {
   private final List<ClusterRangeLock<DlmMode>> locks = new ArrayList<>();
   private final AtomicLong callbacks = new AtomicLong();
   private final AtomicLong lostHandled = new AtomicLong();
+  private final Flush flush;
 
   /** A hold's fence is its token's zxid shifted by these bits plus its count (ClusterHandle). */
   private static final int FENCE_COUNT_BITS = 14;
@@ -56,10 +69,12 @@ final class Node {
       String name,
       DfsStrategy row,
       DfsExclusion.Upgrade upgrade,
+      Flush flush,
       Races races,
       BlockDevice disk,
       TokenServer server) {
     this.name = name;
+    this.flush = flush;
     this.row = row;
     this.races = races;
     this.server = server;
@@ -143,7 +158,11 @@ final class Node {
           };
       switch (row.callback) {
         case WRITE_BACK_ONLY:
-          k.writeBackHeld(view, from, to);
+          if (flush == Flush.START_ONLY) {
+            k.writeBackStartHeld(view, from, to);
+          } else {
+            k.writeBackHeld(view, from, to);
+          }
           break;
         case UNLOCKED:
         case DRAINED:

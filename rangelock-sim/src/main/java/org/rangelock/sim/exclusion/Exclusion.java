@@ -24,6 +24,15 @@ public interface Exclusion {
     void close();
   }
 
+  /**
+   * Writeback has submitted the device write of page {@code index} of {@code inode} (the page under
+   * writeback); the write completes when this returns and the IO is done, and writeback releases
+   * what {@link #enter} gave it for {@link Op#WRITEBACK} after that. A strategy whose writeback
+   * drops its locks at submission, as Linux's does (the bio completes later, {@code
+   * end_page_writeback} in its completion), releases them here. By default nothing happens.
+   */
+  default void writebackSubmitted(Inode inode, long index) {}
+
   /** The strategy's name as the report prints it. */
   String name();
 

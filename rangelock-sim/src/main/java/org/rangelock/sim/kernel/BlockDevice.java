@@ -104,10 +104,19 @@ public final class BlockDevice {
   }
 
   private WriteGate gate;
+  private boolean refusesSilently;
 
   /** From now on every write passes {@code gate} first (null: none). */
   public synchronized void gateWrites(WriteGate gate) {
     this.gate = gate;
+  }
+
+  /**
+   * A broken device, for tests of the oracle that no fsync hides an IO error: from now on a write
+   * its gate refuses still writes nothing, but the device reports it done.
+   */
+  public synchronized void refuseSilently() {
+    this.refusesSilently = true;
   }
 
   /** Writes a whole block on behalf of {@code inode} with no page index (tests). */
@@ -117,14 +126,18 @@ public final class BlockDevice {
 
   /**
    * Writes a whole block on behalf of page {@code index} of {@code inode}, unless the device's
-   * {@link WriteGate} refuses it (then nothing lands: the writer sees its IO done, as an IO error
-   * the sim does not report back). A block owned by another file or by nobody is still written (the
-   * damage is real) and reported.
+   * {@link WriteGate} refuses it (then nothing lands, and the write completes with an IO error). A
+   * block owned by another file or by nobody is still written (the damage is real) and reported.
+   *
+   * @return false when the write completed with an IO error (refused)
    */
-  synchronized void write(int block, byte[] src, int inode, long index, String why) {
+  synchronized boolean write(int block, byte[] src, int inode, long index, String why) {
     if (gate != null && !gate.admit(inode, index, why)) {
-      races.log("the device refused " + why + " (fenced)");
-      return;
+      races.log(
+          "the device refused "
+              + why
+              + (refusesSilently ? " (fenced, reported done)" : " (fenced): EIO"));
+      return refusesSilently;
     }
     if (owner[block] != inode) {
       races.violation(
@@ -141,6 +154,7 @@ public final class BlockDevice {
       blocks[block] = new byte[BLOCK];
     }
     System.arraycopy(src, 0, blocks[block], 0, BLOCK);
+    return true;
   }
 
   public int size() {

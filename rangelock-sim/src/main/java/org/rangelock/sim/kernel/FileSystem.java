@@ -204,8 +204,10 @@ public final class FileSystem {
   /**
    * Writes page {@code index}'s data to {@code block} and marks the extent written. Reports a write
    * into a block the file no longer maps there (punched or truncated away).
+   *
+   * @return false when the device completed the write with an IO error (nothing landed)
    */
-  void writeBlock(Inode inode, long index, int block, byte[] data, String why) {
+  boolean writeBlock(Inode inode, long index, int block, byte[] data, String why) {
     synchronized (inode.mapLock) {
       Inode.Extent now = inode.blockMap.get(index);
       if (now == null || now.block() != block) {
@@ -223,13 +225,16 @@ public final class FileSystem {
                 + ")");
       }
     }
-    k.device.write(block, data, inode.id, index, why + " of " + inode + " page " + index);
+    if (!k.device.write(block, data, inode.id, index, why + " of " + inode + " page " + index)) {
+      return false;
+    }
     synchronized (inode.mapLock) {
       Inode.Extent now = inode.blockMap.get(index);
       if (now != null && now.block() == block && now.unwritten()) {
         inode.blockMap.put(index, new Inode.Extent(block, false));
       }
     }
+    return true;
   }
 
   /** Frees the blocks of pages {@code [from, to)}. */

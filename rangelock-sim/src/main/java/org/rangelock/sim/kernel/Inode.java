@@ -47,6 +47,16 @@ public final class Inode {
   final List<Vma> mappings = new CopyOnWriteArrayList<>();
 
   /**
+   * Writeback errors of this view, as Linux's {@code mapping->wb_err} (an {@code errseq_t}): bumped
+   * when a write-back of one of its pages fails; {@link #wbErrSeen} is the value the last fsync of
+   * the view reported up to (one opener per view: the sim has no {@code struct file}).
+   */
+  private final java.util.concurrent.atomic.AtomicLong wbErr =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private long wbErrSeen;
+
+  /**
    * Every view of this file, this one included: one per kernel that opened it on a shared block
    * device ({@link FileSystem#openShared}). They share the block map and its lock; a size change is
    * written to each of them under that lock. Each keeps its own cache and mappings.
@@ -142,6 +152,22 @@ public final class Inode {
     synchronized (mapLock) {
       return List.copyOf(blockMap.keySet());
     }
+  }
+
+  /** A write-back of one of this view's pages failed ({@code mapping_set_error(mapping, -EIO)}). */
+  void setWritebackError() {
+    wbErr.incrementAndGet();
+  }
+
+  /**
+   * {@code file_check_and_advance_wb_err}: whether a write-back of this view failed since the last
+   * call reported, and records that it has now been reported.
+   */
+  synchronized boolean checkAndAdvanceWritebackError() {
+    long now = wbErr.get();
+    boolean failed = now != wbErrSeen;
+    wbErrSeen = now;
+    return failed;
   }
 
   @Override

@@ -140,6 +140,15 @@ public final class Kernel {
     writeback.syncRange(inode, from, to, true);
   }
 
+  /**
+   * Writes back the dirty pages {@code [from, to)} of {@code inode} and does not wait ({@code
+   * filemap_fdatawrite} alone): a page whose write another thread has in flight is not waited for.
+   * Takes no lock of the strategy. For tests of a revocation callback that does not wait.
+   */
+  public void writeBackStartHeld(Inode inode, long from, long to) {
+    writeback.startRange(inode, from, to, true);
+  }
+
   boolean pageLock() {
     return exclusion.usesPageLock();
   }

@@ -76,6 +76,11 @@ final class ObservedExclusion implements Exclusion {
   }
 
   @Override
+  public void writebackSubmitted(Inode inode, long index) {
+    strategy.writebackSubmitted(inode, index);
+  }
+
+  @Override
   public boolean usesPageLock() {
     return strategy.usesPageLock();
   }

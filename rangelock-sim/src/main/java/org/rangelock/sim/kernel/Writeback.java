@@ -78,7 +78,13 @@ public final class Writeback {
         k.races.hit(RacePoint.WRITEBACK_BEFORE_LOOKUP, "writeback " + page);
         Inode.Extent e = k.fs.blockForWrite(inode, index);
         k.races.hit(RacePoint.WRITEBACK_BEFORE_IO, "writeback " + page + " to block " + e.block());
-        k.fs.writeBlock(inode, index, e.block(), data, "writeback");
+        k.exclusion.writebackSubmitted(inode, index);
+        if (!k.fs.writeBlock(inode, index, e.block(), data, "writeback")) {
+          // end_page_writeback with an error: mapping_set_error; the page stays clean (its data
+          // is lost once it leaves the cache), as in Linux since 4.x.
+          inode.setWritebackError();
+          k.races.log("writeback of " + page + " failed: EIO recorded on " + inode);
+        }
       } finally {
         page.endWriteback();
       }
@@ -90,6 +96,17 @@ public final class Writeback {
    * caller already holds a lock that covers writeback of the range.
    */
   void syncRange(Inode inode, long from, long to, boolean rangeHeld) {
+    startRange(inode, from, to, rangeHeld);
+    for (Page p : inode.cache.pagesIn(from, to)) {
+      p.waitOnWriteback();
+    }
+  }
+
+  /**
+   * {@code filemap_fdatawrite} over pages {@code [from, to)}: writes the dirty pages and waits for
+   * nothing, so a clean page whose write is in flight is neither written nor waited for.
+   */
+  void startRange(Inode inode, long from, long to, boolean rangeHeld) {
     for (Page p : inode.cache.pagesIn(from, to)) {
       if (p.dirty && p.tryGet()) {
         try {
@@ -99,14 +116,18 @@ public final class Writeback {
         }
       }
     }
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      p.waitOnWriteback();
-    }
   }
 
-  /** {@code fsync}: every dirty page written and waited for. */
-  public void fsync(Inode inode) {
+  /**
+   * {@code fsync}: every dirty page written and waited for, then the view's writeback errors
+   * checked and advanced ({@code file_check_and_advance_wb_err}).
+   *
+   * @return false ({@code EIO}) when a write-back of the file on this kernel failed since the last
+   *     fsync reported: data written before this fsync may not be on the device
+   */
+  public boolean fsync(Inode inode) {
     syncRange(inode, 0, Long.MAX_VALUE, false);
+    return !inode.checkAndAdvanceWritebackError();
   }
 
   /** Starts the background flusher (one thread, role {@code flusher}). */

@@ -55,6 +55,12 @@ public enum RacePoint {
   WRITEBACK_BEFORE_LOOKUP,
   /** Writeback knows the block, before the device write. */
   WRITEBACK_BEFORE_IO,
+  /**
+   * Writeback submitted a page's device write (the page under writeback, the locks the strategy
+   * drops at submission dropped), before the write reaches the device: the IO in flight. Hit only
+   * where the strategy's {@code Exclusion.writebackSubmitted} hits it (the cluster family).
+   */
+  WRITEBACK_IO_IN_FLIGHT,
   /** A page killer entered (its lock held), before it changes anything. */
   KILL_START,
   /** A page killer set the new size or decided its range, before unmapping. */

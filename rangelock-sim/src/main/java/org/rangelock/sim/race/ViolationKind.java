@@ -68,6 +68,13 @@ public enum ViolationKind {
    * quiescence: nothing will ever free it, and its IO ran on a file nobody holds (21).
    */
   PAGE_OF_EVICTED_INODE,
+  /**
+   * An fsync on a node returned success although the shared device had refused a write of that
+   * node's data of the file which the fsync must answer for: one the fsync made itself, or one
+   * refused after the node's previous fsync returned and before this one began (the cluster family,
+   * case 107: Linux reports it as {@code EIO}).
+   */
+  UNREPORTED_IO_ERROR,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rangelock.sim.cases.Case;
+import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -31,7 +32,8 @@ class ClusterWindowsTest {
           104, ViolationKind.STALE_MAPPING,
           105, ViolationKind.STALE_DATA,
           106, ViolationKind.LOST_WRITE,
-          107, ViolationKind.WRITE_AFTER_TOKEN_LOST);
+          107, ViolationKind.WRITE_AFTER_TOKEN_LOST,
+          108, ViolationKind.STALE_DATA);
 
   private static final Set<DfsStrategy> NO_EXCLUSION =
       EnumSet.of(DfsStrategy.DFS_NO_CALLBACK, DfsStrategy.DFS_CALLBACK_UNLOCKED);
@@ -62,7 +64,9 @@ class ClusterWindowsTest {
           "106.1",
           NO_EXCLUSION,
           "107.0",
-          EnumSet.complementOf(EnumSet.of(DfsStrategy.DFS_RANGE_LOCK)));
+          EnumSet.complementOf(EnumSet.of(DfsStrategy.DFS_RANGE_LOCK)),
+          "108.0",
+          EnumSet.of(DfsStrategy.DFS_NO_CALLBACK));
 
   @BeforeAll
   static void start() {
@@ -134,6 +138,104 @@ class ClusterWindowsTest {
     List<Violation> range =
         DfsRunner.directedTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
     assertTrue(range.isEmpty(), range.toString());
+  }
+
+  /**
+   * One directed trial of {@code c}'s first window under a variant; the trace goes to {@code
+   * trace}.
+   */
+  private static List<Violation> windowTrial(
+      DfsStrategy s, DfsRunner.Variant variant, DfsCase c, List<String> trace) {
+    Races[] races = new Races[1];
+    List<Violation> v =
+        DfsRunner.trial(
+            server,
+            s,
+            variant,
+            c,
+            1,
+            r -> {
+              races[0] = r;
+              c.windows().get(0).arrange().accept(r);
+            },
+            DfsRunner.WATCHDOG_MILLIS);
+    trace.addAll(races[0].traceLines());
+    return v;
+  }
+
+  @Test
+  void aRevocationWaitsForTheWriteInFlightInEveryRowAndNotWaitingLetsTheTokenGoEarly() {
+    DfsCase c = DfsRunner.caseNumber(108);
+    // Every row's callback waits on the page's writeback: the write in flight lands before B's
+    // read, under A's token; B's read and write then go through. (DFS_NO_CALLBACK keeps A's
+    // cached copy, stale once B wrote: that is its cell, not the write in flight.)
+    for (DfsStrategy s : DfsStrategy.values()) {
+      List<String> trace = new java.util.ArrayList<>();
+      List<Violation> v = windowTrial(s, DfsRunner.Variant.AS_DESIGNED, c, trace);
+      Set<ViolationKind> k = kinds(v);
+      assertTrue(
+          !k.contains(ViolationKind.WRITE_AFTER_TOKEN_LOST)
+              && !k.contains(ViolationKind.LOST_WRITE),
+          s + ": " + v);
+      assertTrue(
+          trace.stream().anyMatch(l -> l.contains("paused at WRITEBACK_IO_IN_FLIGHT")),
+          s + ": the window did not hold A's write in flight\n" + String.join("\n", trace));
+      if (s != DfsStrategy.DFS_NO_CALLBACK) {
+        assertTrue(v.isEmpty(), s + ": " + v);
+      }
+    }
+    // A callback that only starts writeback (filemap_fdatawrite) finds the page clean, lets the
+    // token go with the write in flight: B reads the old block, and A's write lands after B's.
+    List<String> trace = new java.util.ArrayList<>();
+    List<Violation> v =
+        windowTrial(
+            DfsStrategy.DFS_NO_CALLBACK,
+            new DfsRunner.Variant(
+                DfsExclusion.Upgrade.FROM_THE_START, Node.Flush.START_ONLY, false),
+            c,
+            trace);
+    System.out.println(v.isEmpty() ? "clean" : v.get(0).traceText().indent(2));
+    assertTrue(
+        kinds(v)
+            .containsAll(
+                EnumSet.of(
+                    ViolationKind.STALE_DATA,
+                    ViolationKind.WRITE_AFTER_TOKEN_LOST,
+                    ViolationKind.LOST_WRITE)),
+        v.toString());
+    assertTrue(
+        v.stream()
+            .anyMatch(
+                x ->
+                    x.kind() == ViolationKind.STALE_DATA
+                        && x.detail().contains("B's direct read of page 1 after A's write")),
+        v.toString());
+  }
+
+  @Test
+  void aWritebackTheFenceRefusedIsAnEioOfTheFsyncAndASilentDeviceIsCaught() {
+    DfsCase c = DfsRunner.caseNumber(107);
+    List<String> trace = new java.util.ArrayList<>();
+    List<Violation> v =
+        windowTrial(DfsStrategy.DFS_RANGE_LOCK, DfsRunner.Variant.AS_DESIGNED, c, trace);
+    assertTrue(v.isEmpty(), v.toString());
+    assertTrue(
+        trace.stream().anyMatch(l -> l.contains("fence: refused writeback")),
+        "the window should make the fence refuse A's late writeback\n" + String.join("\n", trace));
+    assertTrue(
+        trace.stream().anyMatch(l -> l.contains("A's fsync returned EIO")),
+        String.join("\n", trace));
+    // A broken device that refuses without telling the writer: A's fsync returns success for
+    // data that never landed, and the oracle says so.
+    List<Violation> silent =
+        windowTrial(
+            DfsStrategy.DFS_RANGE_LOCK,
+            new DfsRunner.Variant(
+                DfsExclusion.Upgrade.FROM_THE_START, Node.Flush.WRITE_AND_WAIT, true),
+            c,
+            new java.util.ArrayList<>());
+    System.out.println(silent.isEmpty() ? "clean" : silent.get(0).traceText().indent(2));
+    assertTrue(kinds(silent).contains(ViolationKind.UNREPORTED_IO_ERROR), silent.toString());
   }
 
   @Test
