@@ -512,14 +512,15 @@ final class CasesCommand implements Callable<Integer> {
     if (cases.isEmpty()) {
       cases.addAll(CaseRunner.CASES);
     }
+    if (preempt && family() == Family.cluster) {
+      // Not built for the cluster family: its trials open windows by random delays only.
+      throw usage("--preempt is for the single-node family; cluster trials use random delays");
+    }
     if (replay != null && family() == Family.cluster) {
       if (dfsStrategies.size() != 1 || dfsCaseNumbers.size() != 1) {
         throw usage(
             "--replay of a cluster trial needs exactly one --cluster-strategy and one"
                 + " --cluster-case");
-      }
-      if (preempt) {
-        throw usage("--preempt is for the single-node family; a cluster trial has random delays");
       }
     } else if (replay != null && (strategies.size() != 1 || caseNumbers.size() != 1)) {
       throw usage("--replay needs exactly one --strategy and one --case");

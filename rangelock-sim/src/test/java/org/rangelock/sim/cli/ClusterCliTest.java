@@ -187,5 +187,6 @@ class ClusterCliTest {
                     "--preempt",
                     "--replay",
                     "1f")));
+    assertEquals(2, capture(() -> Main.run("cases", "--family", "cluster", "--preempt")));
   }
 }
