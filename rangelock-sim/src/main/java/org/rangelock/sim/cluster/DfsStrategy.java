@@ -70,6 +70,12 @@ public enum DfsStrategy {
    * lock; the callback runs once the node's holds on the range have drained, under the local {@code
    * INVALIDATE} of the mapping table, and writes back and invalidates only the token's pages.
    *
+   * <p>Downgrade: a {@code PW} token revoked by another node is written back and offered to be kept
+   * in {@code PR} (the DLM's demotion; GFS2 and OCFS2 demote {@code EX} to {@code PR} this way), so
+   * its clean pages stay cached with read-only PTEs. The lock grants the kept mode when it is
+   * enough for the waiting request (a reader's {@code PR}); otherwise it calls back again with mode
+   * {@code PR}, and that call invalidates as above. {@code EX} tokens are given up whole.
+   *
    * <p>Writeback in flight: writeback holds its page's token until the device write completes (the
    * hold is released by the IO's completion, with {@code end_page_writeback}), so the callback
    * cannot start while a write of its range is in flight; its writeback waits on the page's

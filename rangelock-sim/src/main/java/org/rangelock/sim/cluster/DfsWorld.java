@@ -138,8 +138,29 @@ public final class DfsWorld {
     n.k.io.write(file(n), (long) index * PAGE, data);
   }
 
-  void directWrite(Node n, int index, byte[] data) {
-    n.k.direct.write(file(n), (long) index * PAGE, data);
+  /**
+   * Node {@code n}'s direct write of page {@code index}; false is {@code EIO}. Checks that it does
+   * not return success although the device refused one of its blocks ({@link
+   * ViolationKind#UNREPORTED_IO_ERROR}), from the fence's own count of this thread's refused
+   * writes.
+   */
+  boolean directWrite(Node n, int index, byte[] data) {
+    long before = Fence.refusedOnThisThread();
+    boolean ok = n.k.direct.write(file(n), (long) index * PAGE, data);
+    long refused = Fence.refusedOnThisThread() - before;
+    if (!ok) {
+      races.log(n.name + "'s direct write of page " + index + " returned EIO");
+    } else if (refused > 0) {
+      races.violation(
+          ViolationKind.UNREPORTED_IO_ERROR,
+          n.name
+              + "'s direct write of page "
+              + index
+              + " returned success although the device refused "
+              + refused
+              + " of its block writes");
+    }
+    return ok;
   }
 
   /**

@@ -85,11 +85,12 @@ final class Fence implements BlockDevice.WriteGate {
     synchronized (ledger) {
       if (gate != null && !gate.admit(r, c.mode(), c.fence())) {
         refused++;
+        // Every refused write counts for the thread that made it: a writeback's for its fsync, a
+        // direct write's for its own caller (the write's EIO). Only writebacks count for the node:
+        // they are reported through the file's errseq to the node's next fsync, whoever calls it.
+        REFUSED_HERE.get()[0]++;
         if (why.startsWith("writeback")) {
-          // A refused writeback is reported through the file's errseq to fsync; a refused direct
-          // write would be its own caller's EIO (not modelled: no case direct-writes late).
           refusedOf.merge(c.node(), 1L, Long::sum);
-          REFUSED_HERE.get()[0]++;
         }
         races.log(
             "fence: refused "
@@ -126,7 +127,9 @@ final class Fence implements BlockDevice.WriteGate {
     }
   }
 
-  /** Writebacks the fence refused so far that the calling thread made. */
+  /**
+   * Writes (writebacks and direct writes) the fence refused so far that the calling thread made.
+   */
   static long refusedOnThisThread() {
     return REFUSED_HERE.get()[0];
   }

@@ -57,7 +57,14 @@ final class Node {
   private final List<ClusterRangeLock<DlmMode>> locks = new ArrayList<>();
   private final AtomicLong callbacks = new AtomicLong();
   private final AtomicLong lostHandled = new AtomicLong();
+  private final AtomicLong downgradesOffered = new AtomicLong();
   private final Flush flush;
+
+  /**
+   * Whether {@link DfsStrategy.Callback#RANGE_LOCKED} offers to keep {@code PR} when a {@code PW}
+   * token is revoked (on in every trial; tests turn it off to measure what it saves).
+   */
+  private volatile boolean downgrades = true;
 
   /** A hold's fence is its token's zxid shifted by these bits plus its count (ClusterHandle). */
   private static final int FENCE_COUNT_BITS = 14;
@@ -116,6 +123,16 @@ final class Node {
 
   long callbacks() {
     return callbacks.get();
+  }
+
+  /** Revocations whose callback wrote back and offered to keep {@code PR}. */
+  long downgradesOffered() {
+    return downgradesOffered.get();
+  }
+
+  /** Every revocation gives the token up, as before downgrades (for tests that compare). */
+  void neverDowngrade() {
+    downgrades = false;
   }
 
   long zooKeeperOperations() {
@@ -186,6 +203,17 @@ final class Node {
                       view,
                       range.start(),
                       range.isUnbounded() ? Long.MAX_VALUE : range.end())) {
+            if (downgrades && r.reason() == Revocation.Reason.REVOKED && r.mode() == DlmMode.PW) {
+              // The DLM's PW -> PR demotion (GFS2 and OCFS2 demote EX to PR this way): write the
+              // range back and wait, which write-protects its PTEs (page_mkclean), and keep its
+              // clean pages and read-only PTEs under PR. The lock grants the kept mode only if
+              // it is enough for the waiting request (a reader's PR); otherwise it calls back
+              // again with mode PR, and that call invalidates.
+              k.writeBackHeld(view, from, to);
+              downgradesOffered.incrementAndGet();
+              races.log("wrote back " + range + " of " + view + ", offers to keep PR");
+              return DlmMode.PR;
+            }
             k.writeBackAndInvalidate(view, from, to, unmapped);
           }
           break;

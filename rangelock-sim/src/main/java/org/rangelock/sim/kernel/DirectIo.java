@@ -60,8 +60,14 @@ public final class DirectIo {
     }
   }
 
-  /** Writes {@code data} at {@code offset} straight to disk, extending the file if needed. */
-  public void write(Inode inode, long offset, byte[] data) {
+  /**
+   * Writes {@code data} at {@code offset} straight to disk, extending the file if needed.
+   *
+   * @return false ({@code EIO}) when the device completed one of the block writes with an IO error
+   *     (a fence refused it): the write stops there, and the file grows only over the blocks that
+   *     landed before it, as an iomap direct write whose bio fails returns {@code -EIO}
+   */
+  public boolean write(Inode inode, long offset, byte[] data) {
     checkAligned(offset, data.length);
     long from = offset / PAGE;
     long to = (offset + data.length) / PAGE;
@@ -71,23 +77,34 @@ public final class DirectIo {
         k.writeback.syncRange(inode, from, to, true);
         if (!k.fs.invalidate(inode, from, to) && k.exclusion.fallsBackToBufferedWrite()) {
           fallBack = true;
-          return;
+          return true;
         }
       }
       k.races.hit(RacePoint.DIRECT_BEFORE_IO, "direct write " + inode + " at " + offset);
       byte[] buf = new byte[PAGE];
+      long landed = from;
       for (long i = from; i < to; i++) {
         System.arraycopy(data, (int) ((i - from) * PAGE), buf, 0, PAGE);
         Inode.Extent e = k.fs.blockForWrite(inode, i);
         k.races.hit(
             RacePoint.DIRECT_AFTER_LOOKUP, "direct write " + inode + " page " + i + " -> " + e);
-        k.fs.writeBlock(inode, i, e.block(), buf, "direct write");
+        if (!k.fs.writeBlock(inode, i, e.block(), buf, "direct write")) {
+          break;
+        }
+        landed = i + 1;
       }
-      k.fs.extendSize(inode, offset + data.length);
+      if (landed > from) {
+        k.fs.extendSize(inode, landed * PAGE);
+      }
       k.races.hit(RacePoint.DIRECT_AFTER_IO, "direct write done " + inode + " at " + offset);
       if (k.exclusion.invalidatesAfterDirectWrite()) {
         k.fs.invalidate(inode, from, to);
       }
+      if (landed < to) {
+        k.races.log("direct write " + inode + " at " + offset + ": EIO at page " + landed);
+        return false;
+      }
+      return true;
     } finally {
       if (fallBack) {
         // The cache kept a page the IO would have gone around: write through the cache instead,
@@ -111,7 +128,8 @@ public final class DirectIo {
 
   /**
    * Direct write of {@code length} bytes at {@code offset} from the mapping at {@code address}
-   * (page-aligned). Returns the bytes written: short only where the buffer could not be pinned.
+   * (page-aligned). Returns the bytes written: short where the buffer could not be pinned ({@code
+   * EFAULT}) or where the device completed a block write with an IO error ({@code EIO}).
    */
   public int writeFromMapping(Inode inode, long offset, int length, AddressSpace mm, long address) {
     return throughMapping(false, inode, offset, length, mm, address);
@@ -216,11 +234,19 @@ public final class DirectIo {
           k.memory.write(pins.get(i).frame(), 0, buf, 0, Math.min(PAGE, n - i * PAGE), what);
         }
       } else {
-        n = pins.size() * PAGE;
+        n = 0;
         for (int i = 0; i < pins.size(); i++) {
           k.memory.read(pins.get(i).frame(), 0, buf, 0, PAGE, what);
           Inode.Extent e = k.fs.blockForWrite(inode, from + i);
-          k.fs.writeBlock(inode, from + i, e.block(), buf, "direct write");
+          if (!k.fs.writeBlock(inode, from + i, e.block(), buf, "direct write")) {
+            // EIO: the write is short by the refused block and what follows (none written: -1).
+            k.races.log(what + ": EIO at page " + (from + i));
+            break;
+          }
+          n += PAGE;
+        }
+        if (n == 0) {
+          return -1;
         }
         k.fs.extendSize(inode, offset + n);
         k.races.hit(RacePoint.DIRECT_AFTER_IO, what + " done");

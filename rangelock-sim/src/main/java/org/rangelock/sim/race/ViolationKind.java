@@ -72,7 +72,8 @@ public enum ViolationKind {
    * An fsync on a node returned success although the shared device had refused a write of that
    * node's data of the file which the fsync must answer for: one the fsync made itself, or one
    * refused after the node's previous fsync returned and before this one began (the cluster family,
-   * case 107: Linux reports it as {@code EIO}).
+   * case 107: Linux reports it as {@code EIO}); or a direct write returned success although the
+   * device had refused one of its blocks (its caller's {@code EIO}).
    */
   UNREPORTED_IO_ERROR,
   /** A thread did not finish within the watchdog bound. */

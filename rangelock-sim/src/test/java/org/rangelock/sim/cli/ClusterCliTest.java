@@ -103,6 +103,63 @@ class ClusterCliTest {
   }
 
   @Test
+  void aViolatedClusterCellPrintsItsReplayAndTheReplayRunsThatTrial() throws Exception {
+    // DFS_NO_CALLBACK keeps A's page of case 103 cached outside any token whatever the order of the
+    // roles, so the trial the line names violates again when replayed.
+    assertEquals(
+        0,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--cluster-trials",
+                    "1",
+                    "--cluster-strategy",
+                    "DFS_NO_CALLBACK",
+                    "--cluster-case",
+                    "103",
+                    "--cluster-writes",
+                    "0")));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "reproduce: java -jar \\S+ cases --family cluster --cluster-strategy DFS_NO_CALLBACK"
+                    + " --cluster-case 103 --replay ([0-9a-f]+)")
+            .matcher(out);
+    assertTrue(m.find(), out);
+    String seed = m.group(1);
+    assertEquals(
+        1,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--family",
+                    "cluster",
+                    "--cluster-strategy",
+                    "DFS_NO_CALLBACK",
+                    "--cluster-case",
+                    "103",
+                    "--replay",
+                    seed)));
+    assertTrue(out.contains("violation(s) reproduced"), out);
+    assertTrue(out.contains("PAGE_OUTSIDE_TOKEN"), out);
+    assertTrue(out.contains("seed " + seed), "the trace names the replayed trial's seed\n" + out);
+    assertTrue(!out.contains("cluster strategy"), "a replay runs one trial, not the matrix");
+    // Without --family the cluster options alone choose the cluster family for the replay too.
+    capture(
+        () ->
+            Main.run(
+                "cases",
+                "--cluster-strategy",
+                "DFS_NO_CALLBACK",
+                "--cluster-case",
+                "103",
+                "--replay",
+                seed));
+    assertTrue(out.contains("seed " + seed), out);
+  }
+
+  @Test
   void badClusterOptionsExitTwoBeforeAnyTrial() throws Exception {
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-case", "7")));
     assertTrue(!out.contains("cluster strategy"), out);
@@ -111,5 +168,25 @@ class ClusterCliTest {
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-writes", "-1")));
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-think", "-5")));
     assertEquals(2, capture(() -> Main.run("cases", "--family", "both")));
+    assertEquals(
+        2,
+        capture(() -> Main.run("cases", "--family", "cluster", "--replay", "1f")),
+        "a cluster replay needs one row and one case");
+    assertEquals(
+        2,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--family",
+                    "cluster",
+                    "--cluster-strategy",
+                    "DFS_NO_CALLBACK",
+                    "--cluster-case",
+                    "101",
+                    "--preempt",
+                    "--replay",
+                    "1f")));
+    assertEquals(2, capture(() -> Main.run("cases", "--family", "cluster", "--preempt")));
   }
 }

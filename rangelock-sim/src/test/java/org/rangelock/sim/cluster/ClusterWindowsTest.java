@@ -239,6 +239,36 @@ class ClusterWindowsTest {
   }
 
   @Test
+  void aDirectWriteTheFenceRefusedIsAnEioOfItsCallerAndASilentDeviceIsCaught() {
+    DfsCase c = new LateDirectWrite();
+    List<String> trace = new java.util.ArrayList<>();
+    List<Violation> v =
+        windowTrial(DfsStrategy.DFS_RANGE_LOCK, DfsRunner.Variant.AS_DESIGNED, c, trace);
+    assertTrue(v.isEmpty(), v + "\n" + String.join("\n", trace));
+    assertTrue(
+        trace.stream().anyMatch(l -> l.contains("fence: refused direct write")),
+        "the window should make the fence refuse A's late direct write\n"
+            + String.join("\n", trace));
+    assertTrue(
+        trace.stream().anyMatch(l -> l.contains("A's direct write of page 1 returned EIO")),
+        String.join("\n", trace));
+    // A broken device that refuses without telling the writer: A's direct write returns success
+    // for a block that never landed, and the oracle says so.
+    List<Violation> silent =
+        windowTrial(
+            DfsStrategy.DFS_RANGE_LOCK,
+            new DfsRunner.Variant(
+                DfsExclusion.Upgrade.FROM_THE_START, Node.Flush.WRITE_AND_WAIT, true),
+            c,
+            new java.util.ArrayList<>());
+    System.out.println(silent.isEmpty() ? "clean" : silent.get(0).traceText().indent(2));
+    assertTrue(kinds(silent).contains(ViolationKind.UNREPORTED_IO_ERROR), silent.toString());
+    assertTrue(
+        silent.stream().anyMatch(x -> x.detail().contains("A's direct write of page 1")),
+        silent.toString());
+  }
+
+  @Test
   void withoutItsCallbackTheStaleMappingOutlivesEveryLaterWrite() {
     // The 2003 race in one picture for DFS_CALLBACK_UNLOCKED: the PTE A installed after the zap
     // maps a page that left the cache, and A's load after B's write returned shows the old data.

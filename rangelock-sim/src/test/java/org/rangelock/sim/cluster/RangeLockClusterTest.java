@@ -62,4 +62,76 @@ class RangeLockClusterTest {
     // One token per page written, each granted once.
     assertEquals(DisjointWriteMeasurement.FILE_PAGES, r.tokensGranted(), r.toString());
   }
+
+  /** What one run of {@link #writerThenReader} counted. */
+  record Demotions(
+      int rounds, long callbacksOfA, long offeredByA, int keptCached, List<Violation> violations) {}
+
+  /**
+   * {@code rounds} times: A writes page 1 (its PW token), then B reads page 1 buffered (PR), then A
+   * reads page 1 again. Counts A's callbacks, the downgrades A offered, and the rounds in which A's
+   * page was still cached when A read it again (a re-read from disk avoided).
+   */
+  private static Demotions writerThenReader(int rounds, boolean downgrade) {
+    org.rangelock.sim.race.Races races = new org.rangelock.sim.race.Races(1);
+    DfsWorld w = new DfsWorld(server, DfsStrategy.DFS_RANGE_LOCK, races);
+    try {
+      if (!downgrade) {
+        w.a.neverDowngrade();
+        w.b.neverDowngrade();
+      }
+      w.populate(0x11, DfsWorld.PAGES);
+      w.join(server);
+      int kept = 0;
+      for (int r = 0; r < rounds; r++) {
+        byte[] data = DfsWorld.page(0x40 + r, 1);
+        w.write(w.a, 1, data);
+        w.expectOneOf(
+            org.rangelock.sim.race.ViolationKind.STALE_DATA, "B's read", w.read(w.b, 1), data);
+        var p = w.fileA.cache().get(1L);
+        if (p != null && !p.isRemoved()) {
+          kept++;
+        }
+        w.expectOneOf(
+            org.rangelock.sim.race.ViolationKind.STALE_DATA, "A's read", w.read(w.a, 1), data);
+      }
+      w.pagesInsideTokens();
+      return new Demotions(
+          rounds, w.a.callbacks(), w.a.downgradesOffered(), kept, races.violations());
+    } finally {
+      w.a.close();
+      w.b.close();
+    }
+  }
+
+  @Test
+  void aWriterAskedForReadWritesBackAndKeepsItsCleanPageUnderPr() {
+    int rounds = 20;
+    Demotions kept = writerThenReader(rounds, true);
+    Demotions dropped = writerThenReader(rounds, false);
+    System.out.printf(
+        "A writes page 1, B reads it, A reads it again, %d rounds (DFS_RANGE_LOCK):%n"
+            + "  downgrading callback: A's callbacks %d, downgrades offered %d, A's page still"
+            + " cached %d of %d (re-reads from disk %d)%n"
+            + "  giving the token up: A's callbacks %d, downgrades offered %d, A's page still"
+            + " cached %d of %d (re-reads from disk %d)%n",
+        rounds,
+        kept.callbacksOfA(),
+        kept.offeredByA(),
+        kept.keptCached(),
+        rounds,
+        rounds - kept.keptCached(),
+        dropped.callbacksOfA(),
+        dropped.offeredByA(),
+        dropped.keptCached(),
+        rounds,
+        rounds - dropped.keptCached());
+    assertTrue(kept.violations().isEmpty(), kept.violations().toString());
+    assertTrue(dropped.violations().isEmpty(), dropped.violations().toString());
+    // B's reader asks for PR, which the kept PR allows: every round's downgrade is granted.
+    assertEquals(rounds, kept.offeredByA(), kept.toString());
+    assertEquals(rounds, kept.keptCached(), kept.toString());
+    assertEquals(0, dropped.offeredByA(), dropped.toString());
+    assertEquals(0, dropped.keptCached(), dropped.toString());
+  }
 }
