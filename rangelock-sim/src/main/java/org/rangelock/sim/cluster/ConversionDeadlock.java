@@ -17,24 +17,13 @@ import org.rangelock.sim.race.ViolationKind;
  * for {@code PW} from the start) and must end with both stores on page 1, through every path of
  * every node.
  */
-final class ConversionDeadlock implements DfsCase {
+final class ConversionDeadlock extends BaseDfsCase {
   static final int OLD = 0x36;
   static final byte[] STORE_A = {0x4A, 0x4A, 0x4A, 0x4A, 0x4A, 0x4A, 0x4A, 0x4A};
   static final byte[] STORE_B = {0x4B, 0x4B, 0x4B, 0x4B, 0x4B, 0x4B, 0x4B, 0x4B};
 
-  @Override
-  public int number() {
-    return 106;
-  }
-
-  @Override
-  public String title() {
-    return "both nodes upgrade one page (conversion)";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  ConversionDeadlock() {
+    super(106, "both nodes upgrade one page (conversion)", OLD);
   }
 
   static byte[] both() {

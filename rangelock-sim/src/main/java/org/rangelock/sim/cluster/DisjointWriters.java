@@ -11,23 +11,12 @@ import org.rangelock.sim.race.ViolationKind;
  * afterwards every path of every node shows each page's last write. The point of the 2003 mail is
  * the cost: such writes need no communication; {@link DisjointWriteMeasurement} counts it.
  */
-final class DisjointWriters implements DfsCase {
+final class DisjointWriters extends BaseDfsCase {
   static final int OLD = 0x32;
   static final int ROUNDS = 3;
 
-  @Override
-  public int number() {
-    return 102;
-  }
-
-  @Override
-  public String title() {
-    return "disjoint writers on two nodes";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  DisjointWriters() {
+    super(102, "disjoint writers on two nodes", OLD);
   }
 
   static int tag(int round, int page) {

@@ -13,23 +13,12 @@ import org.rangelock.sim.race.ViolationKind;
  * range away ({@code CW} excludes {@code PR}): once B's write has returned, A's next buffered read
  * must show the direct data, and so must every path of every node afterwards.
  */
-final class RemoteDirectWriteVsCachedRead implements DfsCase {
+final class RemoteDirectWriteVsCachedRead extends BaseDfsCase {
   static final int OLD = 0x35;
   static final int DIRECT = 0xD5;
 
-  @Override
-  public int number() {
-    return 105;
-  }
-
-  @Override
-  public String title() {
-    return "direct write on B vs cached read on A";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  RemoteDirectWriteVsCachedRead() {
+    super(105, "direct write on B vs cached read on A", OLD);
   }
 
   @Override

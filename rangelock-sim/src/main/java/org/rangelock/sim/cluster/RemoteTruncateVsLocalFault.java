@@ -15,23 +15,12 @@ import org.rangelock.sim.race.ViolationKind;
  * B cut off must not allocate one); a load of page 3 raises SIGBUS on both nodes, and once B
  * extends the file again pages 2 and 3 read zeros everywhere.
  */
-final class RemoteTruncateVsLocalFault implements DfsCase {
+final class RemoteTruncateVsLocalFault extends BaseDfsCase {
   static final int OLD = 0x34;
   static final byte[] STORE = {0x6B, 0x6B, 0x6B, 0x6B, 0x6B, 0x6B, 0x6B, 0x6B};
 
-  @Override
-  public int number() {
-    return 104;
-  }
-
-  @Override
-  public String title() {
-    return "remote truncate vs local fault+writeback";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  RemoteTruncateVsLocalFault() {
+    super(104, "remote truncate vs local fault+writeback", OLD);
   }
 
   @Override

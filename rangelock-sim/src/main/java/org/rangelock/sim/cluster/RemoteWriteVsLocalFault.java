@@ -13,23 +13,12 @@ import org.rangelock.sim.race.ViolationKind;
  * through every path) must show B's data: a PTE A installed after B's revocation had zapped the
  * range maps a page nobody will ever invalidate again.
  */
-final class RemoteWriteVsLocalFault implements DfsCase {
+final class RemoteWriteVsLocalFault extends BaseDfsCase {
   static final int OLD = 0x31;
   static final int NEW = 0xB1;
 
-  @Override
-  public int number() {
-    return 101;
-  }
-
-  @Override
-  public String title() {
-    return "remote write vs local fault";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  RemoteWriteVsLocalFault() {
+    super(101, "remote write vs local fault", OLD);
   }
 
   @Override

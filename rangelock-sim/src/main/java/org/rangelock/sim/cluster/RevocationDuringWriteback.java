@@ -21,24 +21,13 @@ import org.rangelock.sim.race.ViolationKind;
  * WRITE_AFTER_TOKEN_LOST}, B's write lost). How each row treats a write in flight is in {@link
  * DfsStrategy}'s Javadoc; every row's callback waits.
  */
-final class RevocationDuringWriteback implements DfsCase {
+final class RevocationDuringWriteback extends BaseDfsCase {
   static final int OLD = 0x38;
   static final int A_DATA = 0xA8;
   static final int B_DATA = 0xB8;
 
-  @Override
-  public int number() {
-    return 108;
-  }
-
-  @Override
-  public String title() {
-    return "revocation during A's writeback IO";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  RevocationDuringWriteback() {
+    super(108, "revocation during A's writeback IO", OLD);
   }
 
   @Override

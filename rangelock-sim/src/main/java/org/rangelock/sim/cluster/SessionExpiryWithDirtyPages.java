@@ -14,24 +14,13 @@ import org.rangelock.sim.race.ViolationKind;
  * after B's hold used the range (the fence at the shared device refuses it), and B's write,
  * acknowledged by B's fsync, must not be lost.
  */
-final class SessionExpiryWithDirtyPages implements DfsCase {
+final class SessionExpiryWithDirtyPages extends BaseDfsCase {
   static final int OLD = 0x37;
   static final int A_DATA = 0xA7;
   static final int B_DATA = 0xB7;
 
-  @Override
-  public int number() {
-    return 107;
-  }
-
-  @Override
-  public String title() {
-    return "session expiry with dirty pages";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  SessionExpiryWithDirtyPages() {
+    super(107, "session expiry with dirty pages", OLD);
   }
 
   @Override

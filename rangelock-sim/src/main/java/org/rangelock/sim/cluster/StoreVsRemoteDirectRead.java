@@ -13,23 +13,12 @@ import org.rangelock.sim.race.ViolationKind;
  * token go, and no store may dirty the page after that writeback (a page dropped dirty loses the
  * store; a page kept dirty outside the token shows B old data).
  */
-final class StoreVsRemoteDirectRead implements DfsCase {
+final class StoreVsRemoteDirectRead extends BaseDfsCase {
   static final int OLD = 0x33;
   static final byte[] STORE = {0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A};
 
-  @Override
-  public int number() {
-    return 103;
-  }
-
-  @Override
-  public String title() {
-    return "store on A vs direct read on B";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  StoreVsRemoteDirectRead() {
+    super(103, "store on A vs direct read on B", OLD);
   }
 
   static byte[] stored() {

@@ -14,23 +14,12 @@ import org.rangelock.sim.race.ViolationKind;
  * DfsRunner#CASES}: no case of the matrix writes direct that late; it shows the direct write's
  * error path and the oracle that checks it.
  */
-final class LateDirectWrite implements DfsCase {
+final class LateDirectWrite extends BaseDfsCase {
   static final int OLD = 0x3D;
   static final int A_DATA = 0xAD;
 
-  @Override
-  public int number() {
-    return 199;
-  }
-
-  @Override
-  public String title() {
-    return "late direct write after session expiry";
-  }
-
-  @Override
-  public void setUp(DfsWorld w) {
-    w.populate(OLD, DfsWorld.PAGES);
+  LateDirectWrite() {
+    super(199, "late direct write after session expiry", OLD);
   }
 
   @Override
