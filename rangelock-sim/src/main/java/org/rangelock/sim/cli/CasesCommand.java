@@ -91,7 +91,9 @@ final class CasesCommand implements Callable<Integer> {
       description =
           "Open windows by preemption instead of random delays: PCT-style random thread"
               + " priorities, a preemption point at every race point and after every lock"
-              + " release (also for --replay).")
+              + " release (also for --replay), in both families. In the cluster family only the"
+              + " sim's threads (roles, revocation callbacks) are ranked: ZooKeeper's threads and"
+              + " Curator's event thread are not under this scheduler.")
   boolean preempt;
 
   @Option(
@@ -157,8 +159,9 @@ final class CasesCommand implements Callable<Integer> {
       description =
           "Which matrices: all (the single-node matrix, then the cluster matrix and its"
               + " measurement), local or cluster. Default all, or local when --strategy, --case,"
-              + " --preempt or --replay narrows the single-node run; cluster when only cluster"
-              + " options are given (with or without --replay).")
+              + " --replay, or --preempt without cluster options, narrows the single-node run;"
+              + " cluster when only cluster options are given (with or without --preempt or"
+              + " --replay).")
   Family family;
 
   @Option(
@@ -357,16 +360,29 @@ final class CasesCommand implements Callable<Integer> {
       System.setProperty("zookeeper.forceSync", "no");
     }
     out.printf(
-        "%nrangelock-sim cluster family: %d rows x %d cases, %d trials per cell, seed %d; two"
+        "%nrangelock-sim cluster family: %d rows x %d cases, %d trials per cell (%s), seed %d; two"
             + " nodes on one shared disk, tokens from rangelock-cluster on one in-process"
             + " ZooKeeper server (zookeeper.forceSync=%s)%n",
-        rows.size(), cases.size(), n, seed, System.getProperty("zookeeper.forceSync"));
+        rows.size(),
+        cases.size(),
+        n,
+        preempt ? "preemption" : "random delays",
+        seed,
+        System.getProperty("zookeeper.forceSync"));
     long t0 = System.nanoTime();
     List<DfsReport.Cell> cells;
     List<DisjointWriteMeasurement.Result> measured = new ArrayList<>();
     try (TokenServer server = TokenServer.start()) {
       boolean progress = !quiet && System.console() != null;
-      cells = DfsReport.run(server, rows, cases, n, seed, progress ? out : null);
+      cells =
+          DfsReport.run(
+              server,
+              rows,
+              cases,
+              n,
+              seed,
+              progress ? out : null,
+              preempt ? Report.TrialMode.PREEMPTION : Report.TrialMode.RANDOM_DELAYS);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       out.println();
       out.print(DfsReport.table(cells, rows, cases));
@@ -378,7 +394,7 @@ final class CasesCommand implements Callable<Integer> {
           out.printf(
               "%n%s case %d: %s%n  trials per kind: %s%n"
                   + "  reproduce: java -jar %s cases --family cluster --cluster-strategy %s"
-                  + " --cluster-case %d --replay %x%n",
+                  + " --cluster-case %d%s --replay %x%n",
               c.strategy(),
               c.scenario().number(),
               c.firstViolation(),
@@ -386,6 +402,7 @@ final class CasesCommand implements Callable<Integer> {
               jarPath(),
               c.strategy(),
               c.scenario().number(),
+              preempt ? " --preempt" : "",
               c.firstViolationSeed());
           if (trace) {
             out.println(c.firstViolation().traceText().indent(2));
@@ -460,8 +477,7 @@ final class CasesCommand implements Callable<Integer> {
     boolean localNarrowed =
         !strategies.isEmpty()
             || !caseNumbers.isEmpty()
-            || preempt
-            || (replay != null && !clusterAsked);
+            || ((preempt || replay != null) && !clusterAsked);
     if (clusterAsked && !localNarrowed) {
       return Family.cluster;
     }
@@ -512,10 +528,6 @@ final class CasesCommand implements Callable<Integer> {
     if (cases.isEmpty()) {
       cases.addAll(CaseRunner.CASES);
     }
-    if (preempt && family() == Family.cluster) {
-      // Not built for the cluster family: its trials open windows by random delays only.
-      throw usage("--preempt is for the single-node family; cluster trials use random delays");
-    }
     if (replay != null && family() == Family.cluster) {
       if (dfsStrategies.size() != 1 || dfsCaseNumbers.size() != 1) {
         throw usage(
@@ -564,9 +576,10 @@ final class CasesCommand implements Callable<Integer> {
   }
 
   /**
-   * One cluster trial with the seeded random delays of {@code replay}, on a ZooKeeper server of its
-   * own. ZooKeeper and the threads are real, so the same delays need not give the same
-   * interleaving: a seed reproduces its violation as often as the race it hit is wide.
+   * One cluster trial with the seeded random delays (or, with --preempt, the seeded priorities) of
+   * {@code replay}, on a ZooKeeper server of its own. ZooKeeper and the threads are real, so the
+   * same delays need not give the same interleaving: a seed reproduces its violation as often as
+   * the race it hit is wide.
    */
   private int clusterReplay(DfsStrategy s, DfsCase c, PrintStream out) throws IOException {
     if (System.getProperty("zookeeper.forceSync") == null) {
@@ -574,7 +587,10 @@ final class CasesCommand implements Callable<Integer> {
     }
     List<Violation> v;
     try (TokenServer server = TokenServer.start()) {
-      v = DfsRunner.randomTrial(server, s, c, replay);
+      v =
+          preempt
+              ? DfsRunner.preemptiveTrial(server, s, c, replay)
+              : DfsRunner.randomTrial(server, s, c, replay);
     }
     out.println(v.isEmpty() ? "no violation this time" : v.size() + " violation(s) reproduced");
     for (Violation x : v) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.rangelock.sim.cases.CellTally;
 import org.rangelock.sim.cases.MatrixCell;
+import org.rangelock.sim.cases.Report;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -61,6 +62,21 @@ public final class DfsReport {
       int trials,
       long seed,
       PrintStream progress) {
+    return run(server, strategies, cases, trials, seed, progress, Report.TrialMode.RANDOM_DELAYS);
+  }
+
+  /**
+   * Runs {@code trials} trials per cell on {@code server}, in {@code mode} (random delays, or the
+   * preemption mode of {@link DfsRunner#preemptiveTrial}).
+   */
+  public static List<Cell> run(
+      TokenServer server,
+      List<DfsStrategy> strategies,
+      List<DfsCase> cases,
+      int trials,
+      long seed,
+      PrintStream progress,
+      Report.TrialMode mode) {
     List<Cell> cells = new ArrayList<>();
     for (DfsStrategy s : strategies) {
       if (progress != null) {
@@ -71,7 +87,11 @@ public final class DfsReport {
         CellTally tally = new CellTally();
         for (int t = 0; t < trials; t++) {
           long ts = DfsRunner.trialSeed(seed, s, c, t);
-          tally.add(DfsRunner.randomTrial(server, s, c, ts), ts);
+          tally.add(
+              mode == Report.TrialMode.PREEMPTION
+                  ? DfsRunner.preemptiveTrial(server, s, c, ts)
+                  : DfsRunner.randomTrial(server, s, c, ts),
+              ts);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         int bad = tally.violations();

@@ -88,6 +88,28 @@ public final class DfsRunner {
         r -> r.randomDelays(CaseRunner.DELAY_PROBABILITY, CaseRunner.MAX_DELAY_MICROS));
   }
 
+  /**
+   * One trial in the single-node family's preemption mode ({@link Races#randomPriorities}, with
+   * {@link CaseRunner#DEMOTE_PROBABILITY} and {@link CaseRunner#QUANTUM_MICROS}): each role, and
+   * each node's revocation callback while it runs, draws a random priority; a preemption at every
+   * race point and after every release of a node's local lock or token hold; random priority drops.
+   * Only the sim's own threads are ranked: ZooKeeper's threads and Curator's event thread, which
+   * carry the token requests and revocations between the nodes, run on the machine's own
+   * scheduling, so the interleaving a seed gives still depends on the machine.
+   */
+  public static List<Violation> preemptiveTrial(
+      TokenServer server, DfsStrategy s, DfsCase c, long trialSeed) {
+    return trial(
+        server,
+        s,
+        c,
+        trialSeed,
+        r -> {
+          r.randomPriorities(CaseRunner.DEMOTE_PROBABILITY, CaseRunner.QUANTUM_MICROS);
+          r.log("preemption mode: random priorities (ZooKeeper's and Curator's threads unranked)");
+        });
+  }
+
   /** One trial with the pauses of a directed window and no random delays. */
   public static List<Violation> directedTrial(
       TokenServer server, DfsStrategy s, DfsCase c, Case.Window window) {

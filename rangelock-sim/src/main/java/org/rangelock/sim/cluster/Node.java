@@ -230,6 +230,8 @@ final class Node {
         lostHandled.incrementAndGet();
       }
       Fence.carry(carried);
+      // In the preemption mode the callback is ranked only while it runs.
+      races.finished(name + "-revoke");
       Races.role(previous);
     }
   }

@@ -172,8 +172,38 @@ class ClusterCliTest {
         2,
         capture(() -> Main.run("cases", "--family", "cluster", "--replay", "1f")),
         "a cluster replay needs one row and one case");
+  }
+
+  @Test
+  void preemptRunsTheClusterMatrixByPreemptionAndItsLineReplaysThatWay() throws Exception {
+    // Case 103 under DFS_NO_CALLBACK violates whatever the order, so the line is printed and its
+    // replay violates again; the cluster options with --preempt choose the cluster family.
     assertEquals(
-        2,
+        0,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--preempt",
+                    "--cluster-trials",
+                    "1",
+                    "--cluster-strategy",
+                    "DFS_NO_CALLBACK",
+                    "--cluster-case",
+                    "103",
+                    "--cluster-writes",
+                    "0")));
+    assertTrue(out.contains("1 trials per cell (preemption)"), out);
+    assertTrue(!out.contains("strategies x"), "the single-node matrix did not run\n" + out);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "reproduce: java -jar \\S+ cases --family cluster --cluster-strategy DFS_NO_CALLBACK"
+                    + " --cluster-case 103 --preempt --replay ([0-9a-f]+)")
+            .matcher(out);
+    assertTrue(m.find(), out);
+    String seed = m.group(1);
+    assertEquals(
+        1,
         capture(
             () ->
                 Main.run(
@@ -183,10 +213,11 @@ class ClusterCliTest {
                     "--cluster-strategy",
                     "DFS_NO_CALLBACK",
                     "--cluster-case",
-                    "101",
+                    "103",
                     "--preempt",
                     "--replay",
-                    "1f")));
-    assertEquals(2, capture(() -> Main.run("cases", "--family", "cluster", "--preempt")));
+                    seed)));
+    assertTrue(out.contains("PAGE_OUTSIDE_TOKEN"), out);
+    assertTrue(out.contains("preemption mode"), "the replay ran in the preemption mode\n" + out);
   }
 }
