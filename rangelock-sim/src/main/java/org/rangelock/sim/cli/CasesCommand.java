@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.rangelock.sim.cases.Case;
 import org.rangelock.sim.cases.CaseRunner;
 import org.rangelock.sim.cases.Cell;
+import org.rangelock.sim.cases.MatrixCell;
 import org.rangelock.sim.cases.Report;
 import org.rangelock.sim.cluster.DfsCase;
 import org.rangelock.sim.cluster.DfsReport;
@@ -307,25 +308,7 @@ final class CasesCommand implements Callable<Integer> {
     out.printf(
         "each cell: trials with a violation / trials, and the kind of the first; %.1f s%n",
         ms / 1000.0);
-    for (Cell c : cells) {
-      if (c.firstViolation() != null) {
-        out.printf(
-            "%n%s case %d: %s%n  trials per kind: %s%n"
-                + "  reproduce: java -jar %s cases --strategy %s --case %d%s --replay %x%n",
-            c.strategy(),
-            c.scenario().number(),
-            c.firstViolation(),
-            c.kindsText(),
-            jarPath(),
-            c.strategy(),
-            c.scenario().number(),
-            preempt ? " --preempt" : "",
-            c.firstViolationSeed());
-        if (trace) {
-          out.println(c.firstViolation().traceText().indent(2));
-        }
-      }
-    }
+    printViolatedCells(out, cells, "--strategy %s --case %d");
     int status = 0;
     if (f == Family.all) {
       status = cluster(out, dfsCases, t0);
@@ -389,26 +372,7 @@ final class CasesCommand implements Callable<Integer> {
       out.printf(
           "each cell: trials with a violation / trials, and the kind of the first; %.1f s%n",
           ms / 1000.0);
-      for (DfsReport.Cell c : cells) {
-        if (c.firstViolation() != null) {
-          out.printf(
-              "%n%s case %d: %s%n  trials per kind: %s%n"
-                  + "  reproduce: java -jar %s cases --family cluster --cluster-strategy %s"
-                  + " --cluster-case %d%s --replay %x%n",
-              c.strategy(),
-              c.scenario().number(),
-              c.firstViolation(),
-              c.kindsText(),
-              jarPath(),
-              c.strategy(),
-              c.scenario().number(),
-              preempt ? " --preempt" : "",
-              c.firstViolationSeed());
-          if (trace) {
-            out.println(c.firstViolation().traceText().indent(2));
-          }
-        }
-      }
+      printViolatedCells(out, cells, "--family cluster --cluster-strategy %s --cluster-case %d");
       if (dfsWrites > 0) {
         long m0 = System.nanoTime();
         for (DfsStrategy s : List.of(DfsStrategy.DFS_FILE_GLOCK, DfsStrategy.DFS_RANGE_LOCK)) {
@@ -573,6 +537,32 @@ final class CasesCommand implements Callable<Integer> {
       out.println(v.get(0).traceText());
     }
     return v.isEmpty() ? 0 : 1;
+  }
+
+  /**
+   * Each violated cell's first violation, its kinds, and the command that replays it ({@code
+   * select} formats the row and the case as that family's options); with --trace, its trace.
+   */
+  private void printViolatedCells(
+      PrintStream out, List<? extends MatrixCell> cells, String select) {
+    for (MatrixCell c : cells) {
+      if (c.firstViolation() != null) {
+        out.printf(
+            "%n%s case %d: %s%n  trials per kind: %s%n  reproduce: java -jar %s cases %s%s"
+                + " --replay %x%n",
+            c.strategy(),
+            c.caseNumber(),
+            c.firstViolation(),
+            c.kindsText(),
+            jarPath(),
+            String.format(select, c.strategy(), c.caseNumber()),
+            preempt ? " --preempt" : "",
+            c.firstViolationSeed());
+        if (trace) {
+          out.println(c.firstViolation().traceText().indent(2));
+        }
+      }
+    }
   }
 
   /**
