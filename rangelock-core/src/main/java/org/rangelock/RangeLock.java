@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -113,16 +114,33 @@ public final class RangeLock<M extends Enum<M>> {
    * different zones share no written cache line: each zone is padded, a request is written only
    * by threads holding one of its zone locks (or by its owner before it is published).
    *
-   * The one-word fast path (after FreeBSD's "cheat mode", but per zone). Each zone has a word:
-   * null when the zone is empty, a request when that one-zone request is its only occupant and
-   * was granted by CAS(null -> request), TREE_MODE otherwise. An uncontended acquire is that one
-   * CAS and its close is CAS(request -> null): no mutex, no tree. Every mutex holder first swaps
-   * the word to TREE_MODE, moving a fast holder into the tree (it gets its seq then: it is older
-   * than anything that follows), and on unlock re-opens the fast path if the tree is empty.
-   * Because a waiting request is always in a tree, the word is never null while anybody waits
-   * in the zone, so the fast path cannot overtake. A close whose CAS fails goes the slow way; a
-   * granted request found not in the tree there was fast-released by a racing close (a double
-   * close) and is reported as such.
+   * The one-word fast path (after FreeBSD's "cheat mode", but per zone and precise). Each zone
+   * has a word: null when the zone is empty; a request when that one-zone request is its only
+   * occupant, granted by CAS(null -> request); a FastHolders, an immutable set of two to
+   * MAX_FAST_HOLDERS one-zone requests no two of which conflict (overlap with incompatible modes),
+   * each granted by one CAS from the set it found to that set plus itself, after checking itself
+   * against every member; TREE_MODE otherwise. An uncontended acquire is one CAS and its close
+   * is one CAS back (the set without the closer, or null); compatible holders in one zone, such
+   * as faults or readers of pages in one granule, or writers of different pages, share it the same
+   * way: no mutex, no tree. Every mutex holder first swaps the word to TREE_MODE, moving the fast
+   * holders into the tree (they get their seqs then, in set order: they are older than anything
+   * that follows, and granted, since no two of them conflict), and on unlock re-opens the fast
+   * path if the tree is empty. A request that conflicts with a fast holder takes the slow path,
+   * whose lock() folds the holders first, so it counts them as blockers exactly as if they had
+   * come through the tree: FIFO and "granted at once if nothing conflicts" are what they are for
+   * tree requests. Because a waiting request is always in a tree, the word is always TREE_MODE
+   * while anybody waits in the zone, so the fast path cannot overtake. A close whose CAS finds
+   * itself no longer in the word goes the slow way; a granted request found not in the tree there
+   * was fast-released by a racing close (a double close) and is reported as such.
+   *
+   * Why a join's check is sound without a lock: the joiner reads the word, checks itself against
+   * the holders it names, and CASes that very value to the new one. A set is a new object at every
+   * change and is never put back, so if the CAS succeeds, the set was the word all along and its
+   * members held their ranges and modes all along (a member leaves only by changing the word; a
+   * downgrade folds it into the tree first). A single request in the word could have left and come
+   * back between the read and the CAS (ABA) only if the same object is acquired again: so a
+   * joiner never joins a Hold's request (reusable()), and every other request object is acquired
+   * once. The fold has the same ABA for a lone Hold and reads the holder's range after its CAS.
    *
    * Blocking counts (Kara 2013 / Bueso 2017, per zone). A request r, holding the locks of all its
    * zones in increasing zone order (two-phase, so requests sharing a zone are totally ordered),
@@ -185,6 +203,12 @@ public final class RangeLock<M extends Enum<M>> {
 
   /** Yields on a zone lock before queueing on it. */
   private static final int ZONE_YIELDS = 256;
+
+  /**
+   * Most fast holders a zone's word keeps (see {@link FastHolders}): a joiner checks itself against
+   * each, so the check stays a few loads; a zone with more holders than this uses its tree.
+   */
+  static final int MAX_FAST_HOLDERS = 8;
 
   /** Spins of a waiting request before it yields. */
   private static final int WAIT_SPINS = 128;
@@ -688,6 +712,12 @@ public final class RangeLock<M extends Enum<M>> {
     }
   }
 
+  /** For tests: the fast-path word of the zone of offset's granule (null if never used). */
+  @Nullable Object zoneWord(long offset) {
+    Zone zone = (Zone) ZONES.getAcquire(zones, placement(Range.of(offset, offset + 1)) >>> 16);
+    return zone == null ? null : zone.word;
+  }
+
   /** For tests: the height of the tallest zone tree (iterative, so a deep tree cannot overflow). */
   int treeHeight() {
     int max = 0;
@@ -810,7 +840,10 @@ public final class RangeLock<M extends Enum<M>> {
       Zone zone = (Zone) ZONES.getAcquire(zones, z);
       if (zone != null) {
         Object w = zone.word;
-        n += zone.holdsHere + (w instanceof Request ? 1 : 0);
+        n +=
+            zone.holdsHere
+                + (w instanceof Request ? 1 : 0)
+                + (w instanceof FastHolders ? ((FastHolders) w).members.length : 0);
       }
     }
     return n;
@@ -889,7 +922,7 @@ public final class RangeLock<M extends Enum<M>> {
     if (!async && !recordHoldTimes) {
       return new Request<>(this, range, mode.ordinal());
     }
-    TrackedRequest<M> r = new TrackedRequest<>(this, range, mode.ordinal());
+    TrackedRequest<M> r = new TrackedRequest<>(this, range, mode.ordinal(), false);
     r.sinceNanos = now();
     return r;
   }
@@ -1054,27 +1087,81 @@ public final class RangeLock<M extends Enum<M>> {
   }
 
   /**
-   * The one-word fast path: a one-zone request on an empty zone is granted by one CAS of the zone's
-   * word from null to the request, without the zone's mutex or tree.
+   * The one-word fast path: a one-zone request is granted by one CAS of its zone's word, without
+   * the zone's mutex or tree, if the zone is empty (null to the request) or holds only fast holders
+   * that r does not conflict with (the request, or the set of them, to a set with r added; see
+   * {@link FastHolders}). Anything else (tree mode, a conflict, a full set, a reusable request as
+   * the only holder) is the slow path's.
    */
   private boolean tryFast(Request<M> r, int p) {
     if (zones(p) != 1) {
       return false;
     }
-    Zone zone = zone(p >>> 16);
-    if (zone.word != null) {
+    int z = p >>> 16;
+    Zone zone = zone(z);
+    Object w = zone.word;
+    if (w == TREE_MODE) {
       return false;
     }
     STATE.set(r, GRANTED); // r is published by the CAS, and so is fastZone
-    r.fastZone = (char) (p >>> 16);
-    if (WORD.compareAndSet(zone, null, r)) {
-      return true;
+    r.fastZone = (char) z;
+    for (; ; ) {
+      Object next;
+      if (w == null) {
+        next = r;
+      } else if (w instanceof FastHolders) {
+        FastHolders h = (FastHolders) w;
+        if (h.members.length == MAX_FAST_HOLDERS || conflictsWithAny(h.members, r)) {
+          break;
+        }
+        next = h.with(r);
+      } else if (w instanceof Request) {
+        Request<?> q = (Request<?>) w;
+        // A reusable request (a Hold's) may leave the word and come back with another range
+        // between our read of its range and our CAS, which would then succeed (the same object):
+        // the check would have been against a range it no longer holds. Never so for a handle's
+        // request (used once), nor for a set (a new object at every change, never put back).
+        if (q.reusable() || conflictsWith(q, r)) {
+          break;
+        }
+        next = new FastHolders(new Request<?>[] {q, r});
+      } else {
+        break; // TREE_MODE
+      }
+      Object seen = WORD.compareAndExchange(zone, w, next);
+      if (seen == w) {
+        return true;
+      }
+      w = seen;
     }
     STATE.set(r, WAITING);
     return false;
   }
 
-  /** The fast release: one CAS back to null, if r is still the zone's fast holder. */
+  /**
+   * Whether fast holder q and r overlap with incompatible modes. q is read without a lock: the
+   * caller's CAS of the word it found q in fails unless q was a holder all along, and a holder's
+   * range and mode do not change while it is in the word (a downgrade folds it into the tree
+   * first).
+   */
+  private boolean conflictsWith(Request<?> q, Request<M> r) {
+    Range a = q.range;
+    Range b = r.range;
+    return a.start() < b.end() && b.start() < a.end() && conflicts(q.mode, r.mode);
+  }
+
+  private boolean conflictsWithAny(Request<?>[] members, Request<M> r) {
+    for (Request<?> q : members) {
+      if (conflictsWith(q, r)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The fast release: one CAS of the word without r, if r is still one of the zone's fast holders.
+   */
   private boolean tryFastRelease(Request<M> r) {
     // A racy read of entry: once set it never goes back to null, so seeing it proves the CAS
     // would fail; seeing a stale null only costs the failing CAS.
@@ -1082,12 +1169,29 @@ public final class RangeLock<M extends Enum<M>> {
       return false;
     }
     // Not an entry, and granted: r got in by tryFast, which recorded its zone (the placement is
-    // not computed a second time on the release path). A stale read only costs a failing CAS.
-    if (WORD.compareAndSet(zones[r.fastZone], r, null)) {
-      STATE.setRelease(r, RELEASED);
-      return true;
+    // not computed a second time on the release path). If r is not in the word, a mutex holder
+    // folded it into the tree (or this is a double close): the slow path sorts it out.
+    Zone zone = zones[r.fastZone];
+    Object w = zone.word;
+    for (; ; ) {
+      Object next;
+      if (w == r) {
+        next = null;
+      } else if (w instanceof FastHolders) {
+        next = ((FastHolders) w).without(r);
+        if (next == w) {
+          return false;
+        }
+      } else {
+        return false;
+      }
+      Object seen = WORD.compareAndExchange(zone, w, next);
+      if (seen == w) {
+        STATE.setRelease(r, RELEASED);
+        return true;
+      }
+      w = seen;
     }
-    return false;
   }
 
   /**
@@ -1723,6 +1827,11 @@ public final class RangeLock<M extends Enum<M>> {
       return null;
     }
 
+    /** Whether this request object is acquired again after a release (a {@link Hold}'s). */
+    boolean reusable() {
+      return false;
+    }
+
     /** System.nanoTime() when the request was made (never 0), or 0: not recorded. */
     long sinceNanos() {
       return 0;
@@ -1794,8 +1903,17 @@ public final class RangeLock<M extends Enum<M>> {
     /** System.nanoTime() when the request was made (never 0, see now()), or 0: not recorded. */
     long sinceNanos;
 
-    TrackedRequest(RangeLock<M> lock, Range range, int mode) {
+    /** A Hold's request, re-armed for every acquire. */
+    final boolean reusable;
+
+    TrackedRequest(RangeLock<M> lock, Range range, int mode, boolean reusable) {
       super(lock, range, mode);
+      this.reusable = reusable;
+    }
+
+    @Override
+    boolean reusable() {
+      return reusable;
     }
 
     @Override
@@ -1806,6 +1924,46 @@ public final class RangeLock<M extends Enum<M>> {
     @Override
     long sinceNanos() {
       return sinceNanos;
+    }
+  }
+
+  /**
+   * Two to {@link #MAX_FAST_HOLDERS} one-zone requests granted by the fast path in one zone, no two
+   * of them conflicting: the zone word's value while they hold. Immutable: every join or leave
+   * installs a new set (or, down to one holder, that request itself), and a set once replaced is
+   * never put back, so a CAS that finds the set it read finds the same holders, with the same
+   * ranges and modes, as when it read them.
+   */
+  static final class FastHolders {
+    final Request<?>[] members;
+
+    FastHolders(Request<?>[] members) {
+      this.members = members;
+    }
+
+    FastHolders with(Request<?> r) {
+      Request<?>[] m = Arrays.copyOf(members, members.length + 1);
+      m[members.length] = r;
+      return new FastHolders(m);
+    }
+
+    /** The word without r: this set if r is not in it, the other request if one remains. */
+    Object without(Request<?> r) {
+      int n = members.length;
+      int i = 0;
+      while (i < n && members[i] != r) {
+        i++;
+      }
+      if (i == n) {
+        return this;
+      }
+      if (n == 2) {
+        return members[1 - i];
+      }
+      Request<?>[] m = new Request<?>[n - 1];
+      System.arraycopy(members, 0, m, 0, i);
+      System.arraycopy(members, i + 1, m, i, n - 1 - i);
+      return new FastHolders(m);
     }
   }
 
@@ -1829,8 +1987,9 @@ public final class RangeLock<M extends Enum<M>> {
   /** Every field a zone's operations read or write. */
   abstract static class ZoneFields extends ZonePadBefore {
     // null: empty, the fast path may CAS a request in; a Request: the one fast holder, tree
-    // empty; TREE_MODE: the tree is authoritative (a mutex holder is in, or the tree is not
-    // empty). Only a mutex holder moves it to or from TREE_MODE.
+    // empty; a FastHolders: two or more fast holders, no two conflicting, tree empty; TREE_MODE:
+    // the tree is authoritative (a mutex holder is in, or the tree is not empty). Only a mutex
+    // holder moves it to or from TREE_MODE.
     volatile Object word;
     // The mutex: 0 free, 1 held.
     volatile int mutex;
@@ -1885,7 +2044,7 @@ public final class RangeLock<M extends Enum<M>> {
       return (int) (z ^ (z >>> 31));
     }
 
-    /** Takes the mutex and switches the zone to tree mode, folding a fast holder in. */
+    /** Takes the mutex and switches the zone to tree mode, folding the fast holders in. */
     void lock() {
       lockMutex();
       for (; ; ) {
@@ -1893,11 +2052,11 @@ public final class RangeLock<M extends Enum<M>> {
         if (w == TREE_MODE) {
           return;
         }
-        // The fast holder's entry is allocated before the switch, so that nothing can fail
-        // between taking the holder out of the word and putting it in the tree.
-        Entry<?> e = w == null ? null : fastEntry((Request<?>) w);
+        // The fast holders' entries are allocated before the switch, so that nothing can fail
+        // between taking the holders out of the word and putting them in the tree.
+        Entry<?>[] es = fastEntries(w);
         if (WORD.compareAndSet(this, w, TREE_MODE)) {
-          if (e != null) {
+          for (Entry<?> e : es) {
             // A Hold may have released and re-acquired (same request object, so the CAS
             // succeeded) with another range since e was built: take the bounds now, after the
             // CAS, which happens-after that re-acquire's CAS into the word.
@@ -1915,19 +2074,36 @@ public final class RangeLock<M extends Enum<M>> {
       }
     }
 
-    private <M extends Enum<M>> Entry<M> fastEntry(Request<M> x) {
-      return new Entry<>(x, index << 16 | 1, clock + 1, nextPriority());
+    private static final Entry<?>[] NO_ENTRIES = new Entry<?>[0];
+
+    /** Entries for the fast holders in word w, in order, with consecutive seqs after the clock. */
+    private Entry<?>[] fastEntries(@Nullable Object w) {
+      if (w == null) {
+        return NO_ENTRIES;
+      }
+      if (w instanceof FastHolders) {
+        Request<?>[] members = ((FastHolders) w).members;
+        Entry<?>[] es = new Entry<?>[members.length];
+        for (int i = 0; i < members.length; i++) {
+          es[i] = fastEntry(members[i], clock + 1 + i);
+        }
+        return es;
+      }
+      return new Entry<?>[] {fastEntry((Request<?>) w, clock + 1)};
     }
 
-    /** Gives the fast holder its tree entry; the tree was empty while it was the fast holder. */
+    private <M extends Enum<M>> Entry<M> fastEntry(Request<M> x, long seq) {
+      return new Entry<>(x, index << 16 | 1, seq, nextPriority());
+    }
+
+    /**
+     * Gives a fast holder its tree entry. The tree held no entry while the word held fast holders;
+     * those folded before e by the same switch are mutually compatible with it, so it is granted
+     * and counts nobody.
+     */
     private <M extends Enum<M>> void foldIn(Entry<M> e) {
       clock = e.seq;
-      root = null; // empty while the word held a request
-      e.left = null;
-      e.right = null;
-      e.parent = null;
-      e.maxEnd = e.end;
-      root = e;
+      link(this, e);
       e.request.tail = e;
       HOLDS_HERE.getAndAdd(this, 1);
     }
@@ -2175,7 +2351,7 @@ public final class RangeLock<M extends Enum<M>> {
     Hold(RangeLock<M> lock) {
       this.lock = lock;
       // A placeholder range; every acquire re-arms the request. RELEASED: not held.
-      this.request = new TrackedRequest<>(lock, Range.of(0, 1), 0);
+      this.request = new TrackedRequest<>(lock, Range.of(0, 1), 0, true);
       STATE.set(request, RELEASED);
     }
 
