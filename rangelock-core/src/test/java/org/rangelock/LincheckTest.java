@@ -30,9 +30,16 @@ class LincheckTest {
 
   /** The concurrent object under test: the real lock, with tiny granules so slots span zones. */
   public static class Slots {
-    private final RangeLock<ReadWriteMode> lock =
-        RangeLock.builder(ModeTable.readWrite()).zones(4).granule(4).build();
+    private final RangeLock<ReadWriteMode> lock;
     private final RangeHandle<?>[] handles = new RangeHandle<?>[3];
+
+    public Slots() {
+      this(RangeLock.builder(ModeTable.readWrite()).zones(4).granule(4).build());
+    }
+
+    Slots(RangeLock<ReadWriteMode> lock) {
+      this.lock = lock;
+    }
 
     private Boolean tryAcquire(int s) {
       if (handles[s] != null) {
@@ -94,6 +101,17 @@ class LincheckTest {
     @Operation(nonParallelGroup = "s2")
     public boolean release2() {
       return release(2);
+    }
+  }
+
+  /**
+   * The same slots on the default layout, where all three ranges lie in one zone: one-zone holds
+   * that do not conflict (slots 0 and 2) share the zone's word as a set of fast holders, and slot
+   * 1's acquire or downgrade folds them into the tree.
+   */
+  public static class OneZoneSlots extends Slots {
+    public OneZoneSlots() {
+      super(RangeLock.create(ModeTable.readWrite()));
     }
   }
 
@@ -175,6 +193,28 @@ class LincheckTest {
         .actorsPerThread(3)
         .sequentialSpecification(Spec.class)
         .check(Slots.class);
+  }
+
+  @Test
+  void fastHoldersOfOneZoneAreLinearizableModelChecking() {
+    new ModelCheckingOptions()
+        .iterations(20)
+        .invocationsPerIteration(200)
+        .threads(3)
+        .actorsPerThread(3)
+        .sequentialSpecification(Spec.class)
+        .check(OneZoneSlots.class);
+  }
+
+  @Test
+  void fastHoldersOfOneZoneAreLinearizableStress() {
+    new StressOptions()
+        .iterations(20)
+        .invocationsPerIteration(500)
+        .threads(3)
+        .actorsPerThread(3)
+        .sequentialSpecification(Spec.class)
+        .check(OneZoneSlots.class);
   }
 
   /**

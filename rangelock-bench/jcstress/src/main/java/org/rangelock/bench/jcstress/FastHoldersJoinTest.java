@@ -98,6 +98,45 @@ public class FastHoldersJoinTest {
   }
 
   /**
+   * The ABA a lone request in the word allows: a {@link RangeLock.Hold} alone in its zone leaves
+   * and comes back (the same request object) on a range that conflicts with a racing joiner's,
+   * between the joiner's check of its old range and the joiner's CAS. A joiner therefore never
+   * joins a lone Hold: exactly one of the two conflicting holds is granted.
+   */
+  @JCStressTest
+  @Description("a lone Hold leaves the word and rejoins on a range a racing joiner wants")
+  @Outcome(id = "1, 0, 1", expect = Expect.ACCEPTABLE, desc = "the hold got back in first")
+  @Outcome(id = "0, 1, 1", expect = Expect.ACCEPTABLE, desc = "the joiner got in first")
+  @Outcome(expect = Expect.FORBIDDEN, desc = "both held (exclusion broken), or neither")
+  public static class LoneHoldRejoins {
+    @State
+    public static class S {
+      final RangeLock<ReadWriteMode> lock = RangeLock.create(ModeTable.readWrite());
+      final RangeLock.Hold<ReadWriteMode> hold = lock.newHold();
+
+      {
+        hold.acquire(HOLD_FIRST, ReadWriteMode.SHARED);
+      }
+    }
+
+    @Actor
+    public void hold(S s, III_Result r) {
+      s.hold.release();
+      r.r1 = s.hold.tryAcquire(X, ReadWriteMode.EXCLUSIVE) ? 1 : 0;
+    }
+
+    @Actor
+    public void joiner(S s, III_Result r) {
+      r.r2 = s.lock.tryAcquire(Y, ReadWriteMode.EXCLUSIVE) != null ? 1 : 0;
+    }
+
+    @Arbiter
+    public void arbiter(S s, III_Result r) {
+      r.r3 = s.lock.holdCount(); // the winner
+    }
+  }
+
+  /**
    * Two fast holders leave at once (two CASes on one set), and a conflicting request made right
    * after one of the leaves folds the other holder into the tree and waits for it: every close
    * succeeds (a fold racing a leave is not a double close), the waiter is granted, and the lock
