@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -145,6 +146,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
   private final RevocationCallback<M> callback;
   private final TokenEvents<M> events;
   private final long idleNanos;
+  private final long minHoldNanos;
   private final long granule;
   private final RangeLock<M> local;
   private final ExecutorService worker;
@@ -177,6 +179,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     this.callback = b.callback;
     this.events = b.events;
     this.idleNanos = b.idle.toNanos();
+    this.minHoldNanos = b.minHold.toNanos();
     this.granule = b.granule;
     // Handles handed to async callers and revocation holds belong to no thread; the blocking verbs
     // keep the core's self-deadlock detection.
@@ -1145,6 +1148,21 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
 
   /** Drains local holds on the token's range, runs the callback, then downgrades or releases. */
   private void revoke(Token<M> t, Revocation.Reason reason) {
+    if (reason == Revocation.Reason.REVOKED && minHoldNanos > 0) {
+      // The minimum hold: another node's request is served once the token has been held that
+      // long; until then local holds go on being granted under it (the revocation has not
+      // started). The revocation stays queued (revocationQueued), so it is scheduled once.
+      long wait = t.heldSince + minHoldNanos - System.nanoTime();
+      if (wait > 0) {
+        try {
+          timer.schedule(() -> execute(() -> revoke(t, reason)), wait, TimeUnit.NANOSECONDS);
+          return;
+        } catch (RejectedExecutionException closing) {
+          // closed meanwhile: the close gives every token up
+          return;
+        }
+      }
+    }
     synchronized (monitor) {
       // A fresh token first serves the thread that asked for it (else two nodes flagging each
       // other could revoke every new token before its first use): wait while it is reserved.
@@ -1197,6 +1215,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
             t.state = ACTIVE;
             t.revocationQueued = false;
             t.idleSince = System.nanoTime();
+            t.heldSince = t.idleSince;
             active = true;
             monitor.notifyAll();
           } else if (coveredByNewer(t, keep)) {
@@ -1409,6 +1428,9 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     int reserved;
     long localGrants;
     long idleSince = System.nanoTime();
+    // When the token was installed, or last came back to ACTIVE in a weaker mode: the start of
+    // the minimum hold (GFS2's gl_tchange). Written under monitor, read by the revocation.
+    volatile long heldSince = System.nanoTime();
     boolean revocationQueued;
 
     /**
@@ -1537,6 +1559,7 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
     private RevocationCallback<M> callback = RevocationCallback.none();
     private TokenEvents<M> events = new TokenEvents<>() {};
     private Duration idle = Duration.ofSeconds(30);
+    private Duration minHold = Duration.ZERO;
     private long granule = 1;
 
     private Builder(CuratorFramework client, String path, ModeTable<M> table) {
@@ -1628,6 +1651,32 @@ public final class ClusterRangeLock<M extends Enum<M>> implements AutoCloseable 
         throw new IllegalArgumentException("idle timeout must be positive, was " + idle);
       }
       this.idle = idle;
+      return this;
+    }
+
+    /**
+     * How long a token is kept, at least, before another node's conflicting request is served
+     * (default zero: at once, once its local holds have drained). GFS2 does this for its glocks
+     * (the glock's hold time, at least {@code GL_GLOCK_MIN_HOLD}): a node that was just granted a
+     * contended lock uses it for a while before the demotion starts, so two nodes that take turns
+     * do not pay a transfer per operation. The price is latency: the other node waits up to this
+     * long. During the minimum hold local holds go on being granted under the token; the revocation
+     * (drain, callback, release or downgrade) starts when it ends. It applies to revocations asked
+     * for by other nodes only, not to idle, closing or lost tokens; a token that a revocation
+     * downgraded starts a new minimum hold in its weaker mode.
+     *
+     * @param minHold the least time from a token's grant (or downgrade) to the start of its
+     *     revocation, zero or positive
+     * @return this builder
+     * @throws NullPointerException if {@code minHold} is null
+     * @throws IllegalArgumentException if {@code minHold} is negative
+     */
+    public Builder<M> minHold(Duration minHold) {
+      Objects.requireNonNull(minHold, "minHold");
+      if (minHold.isNegative()) {
+        throw new IllegalArgumentException("minimum hold must not be negative, was " + minHold);
+      }
+      this.minHold = minHold;
       return this;
     }
 

@@ -192,6 +192,57 @@ class ClusterRangeLockTest {
   }
 
   /**
+   * GFS2's minimum hold: another node's conflicting request is served only once the token has been
+   * held that long, and until then the holder's local holds go on being granted under it. The bound
+   * checked is a lower one (it cannot be hurried by a loaded machine); the local hold during the
+   * minimum hold is checked only if this thread got there well within it.
+   */
+  @Test
+  void aMinimumHoldDelaysTheOtherNodeAndKeepsServingLocalHolds() throws Exception {
+    Duration minHold = Duration.ofMillis(2500);
+    CuratorFramework c = client();
+    assertThrows(
+        NullPointerException.class, () -> ClusterRangeLock.builder(c, path, MAPPING).minHold(null));
+    var bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ClusterRangeLock.builder(c, path, MAPPING).minHold(Duration.ofMillis(-5)));
+    assertTrue(bad.getMessage().contains("PT-0.005S"), bad.getMessage());
+    List<Revocation<MappingMode>> seen = new CopyOnWriteArrayList<>();
+    ClusterRangeLock<MappingMode> a =
+        ClusterRangeLock.builder(c, path, MAPPING)
+            .node("a")
+            .minHold(minHold)
+            .onRevoke(
+                r -> {
+                  seen.add(r);
+                  return null;
+                })
+            .build();
+    cleanup.add(a);
+    ClusterRangeLock<MappingMode> b = node(client(), MAPPING, "b", RevocationCallback.none());
+
+    long before = System.nanoTime();
+    a.acquire(pages(0, 4), MappingMode.WRITE).close(); // the token is installed after `before`
+    CompletableFuture<ClusterHandle<MappingMode>> bf =
+        b.acquireAsync(pages(2, 1), MappingMode.INVALIDATE);
+    long elapsed = System.nanoTime() - before;
+    if (elapsed < minHold.toNanos() / 4) {
+      ClusterHandle<MappingMode> local = a.tryAcquire(pages(1, 1), MappingMode.WRITE);
+      assertNotNull(local, "a local hold under the token is granted during the minimum hold");
+      local.close();
+    }
+    ClusterHandle<MappingMode> hb = bf.get(60, TimeUnit.SECONDS);
+    long granted = System.nanoTime() - before;
+    hb.close(); // before any assertion: an open hold would keep the cleanup's close waiting
+    assertTrue(
+        granted >= minHold.toNanos(),
+        "b was granted " + granted / 1_000_000 + " ms after a asked, within a's minimum hold");
+    assertEquals(1, seen.size());
+    assertEquals(Revocation.Reason.REVOKED, seen.get(0).reason());
+  }
+
+  /**
    * 3 nodes, each acquiring pages of its own 16-page region in every mode, 3000 times. Counted by
    * Curator's tracer. With a 64 KiB token granule the first acquire's token covers the region; with
    * the default (exact ranges) the node first asks for a token per page and mode (cold), then never

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -209,6 +210,17 @@ final class CasesCommand implements Callable<Integer> {
   long dfsThink;
 
   @Option(
+      names = "--glock-min-hold",
+      paramLabel = "MS",
+      defaultValue = "0",
+      description =
+          "In the measurement, DFS_FILE_GLOCK's nodes keep the file's token at least this many"
+              + " milliseconds before the other node is served, as GFS2 keeps a glock for its hold"
+              + " time (at least GL_GLOCK_MIN_HOLD, 10 jiffies); default ${DEFAULT-VALUE}: served"
+              + " as soon as the holders drain, as in the matrix.")
+  long glockMinHold;
+
+  @Option(
       names = "--require-clean-cluster",
       paramLabel = "NAME",
       converter = DfsStrategyName.class,
@@ -376,7 +388,9 @@ final class CasesCommand implements Callable<Integer> {
       if (dfsWrites > 0) {
         long m0 = System.nanoTime();
         for (DfsStrategy s : List.of(DfsStrategy.DFS_FILE_GLOCK, DfsStrategy.DFS_RANGE_LOCK)) {
-          measured.add(DisjointWriteMeasurement.run(server, s, dfsWrites, dfsThink));
+          Duration minHold =
+              s == DfsStrategy.DFS_FILE_GLOCK ? Duration.ofMillis(glockMinHold) : Duration.ZERO;
+          measured.add(DisjointWriteMeasurement.run(server, s, dfsWrites, dfsThink, minHold));
         }
         out.printf(
             "%ndisjoint writers: node A writes the even pages and node B the odd pages of one"
@@ -459,6 +473,9 @@ final class CasesCommand implements Callable<Integer> {
     }
     if (dfsTrials != null && dfsTrials < 1) {
       throw usage("Invalid value for option '--cluster-trials': " + dfsTrials + " (at least 1)");
+    }
+    if (glockMinHold < 0) {
+      throw usage("Invalid value for option '--glock-min-hold': " + glockMinHold + " (0 or more)");
     }
     if (dfsThink < 0) {
       throw usage("Invalid value for option '--cluster-think': " + dfsThink + " (0 or more)");

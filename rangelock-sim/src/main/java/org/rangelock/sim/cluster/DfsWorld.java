@@ -2,6 +2,7 @@ package org.rangelock.sim.cluster;
 
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -68,6 +69,12 @@ public final class DfsWorld {
   /** Node {@code name}'s view of the file. */
   Inode file(Node n) {
     return n == a ? fileA : fileB;
+  }
+
+  /** Sets both nodes' minimum token hold (before {@link #join}); see {@link Node#minHold}. */
+  void minHold(Duration d) {
+    a.minHold = d;
+    b.minHold = d;
   }
 
   /** Joins both nodes to the file's token lock at a fresh path: tokens from now on. */

@@ -2,6 +2,7 @@ package org.rangelock.sim.cluster;
 
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,6 +33,8 @@ public final class DisjointWriteMeasurement {
       long zooKeeperOperations,
       long tokensGranted,
       Phases phases,
+      Latency latency,
+      Duration minHold,
       String wrong) {
     public double seconds() {
       return nanos / 1e9;
@@ -69,6 +72,22 @@ public final class DisjointWriteMeasurement {
     }
   }
 
+  /**
+   * How long single writes took (the system call, lock and token included), over both writers: what
+   * a token transfer, or a minimum hold, costs the writer who waits for it.
+   */
+  public record Latency(long p50Nanos, long p99Nanos, long maxNanos) {
+    static Latency of(long[] nanos) {
+      long[] s = nanos.clone();
+      Arrays.sort(s);
+      return new Latency(at(s, 0.50), at(s, 0.99), s[s.length - 1]);
+    }
+
+    private static long at(long[] sorted, double q) {
+      return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    }
+  }
+
   private DisjointWriteMeasurement() {}
 
   static int tag(int round, int page) {
@@ -86,21 +105,36 @@ public final class DisjointWriteMeasurement {
    */
   public static Result run(
       TokenServer server, DfsStrategy row, int writesPerNode, long thinkMicros) {
+    return run(server, row, writesPerNode, thinkMicros, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #run(TokenServer, DfsStrategy, int, long)}, both nodes keeping every token at least
+   * {@code minHold} before another node's request is served (GFS2's glock hold time; zero: served
+   * as soon as the token's local holds drain).
+   */
+  public static Result run(
+      TokenServer server, DfsStrategy row, int writesPerNode, long thinkMicros, Duration minHold) {
     if (writesPerNode < 1) {
       throw new IllegalArgumentException("writes per node must be positive, was " + writesPerNode);
     }
     if (thinkMicros < 0) {
       throw new IllegalArgumentException("think time must not be negative, was " + thinkMicros);
     }
+    if (minHold.isNegative()) {
+      throw new IllegalArgumentException("minimum hold must not be negative, was " + minHold);
+    }
     Races races = Races.quiet();
     DfsWorld w = new DfsWorld(server, row, races);
     try {
       w.populate(0x11, FILE_PAGES);
+      w.minHold(minHold);
       w.join(server);
       long ops0 = w.a.zooKeeperOperations() + w.b.zooKeeperOperations();
       long granted0 = w.ledger.granted();
       int[] last = new int[FILE_PAGES];
       long[][] phase = new long[2][4];
+      long[][] single = new long[2][writesPerNode];
       CountDownLatch start = new CountDownLatch(1);
       AtomicReference<Throwable> failure = new AtomicReference<>();
       Thread[] threads = new Thread[2];
@@ -108,6 +142,7 @@ public final class DisjointWriteMeasurement {
         Node node = n == 0 ? w.a : w.b;
         int first = n;
         long[] mine = phase[n];
+        long[] each = single[n];
         threads[n] =
             new Thread(
                 () -> {
@@ -128,6 +163,7 @@ public final class DisjointWriteMeasurement {
                       long t3 = System.nanoTime();
                       mine[2] += t1 - t0;
                       mine[0] += t2 - t1;
+                      each[i] = t2 - t1;
                       mine[1] += t3 - t2;
                     }
                     long f0 = System.nanoTime();
@@ -181,7 +217,19 @@ public final class DisjointWriteMeasurement {
               phase[0][1] + phase[1][1],
               phase[0][2] + phase[1][2],
               phase[0][3] + phase[1][3]);
-      return new Result(row, 2 * writesPerNode, nanos, callbacks, ops, granted, phases, wrong);
+      long[] both = Arrays.copyOf(single[0], 2 * writesPerNode);
+      System.arraycopy(single[1], 0, both, writesPerNode, writesPerNode);
+      return new Result(
+          row,
+          2 * writesPerNode,
+          nanos,
+          callbacks,
+          ops,
+          granted,
+          phases,
+          Latency.of(both),
+          minHold,
+          wrong);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -225,6 +273,20 @@ public final class DisjointWriteMeasurement {
     b.append("where the writers' time went (mean per write, us):").append(System.lineSeparator());
     for (Result r : results) {
       b.append(String.format("  %-16s %s%n", r.strategy(), r.phases().perWrite(r.writes())));
+    }
+    b.append("one write's latency (us), p50 / p99 / max:").append(System.lineSeparator());
+    for (Result r : results) {
+      Latency l = r.latency();
+      b.append(
+          String.format(
+              "  %-16s %.0f / %.0f / %.0f%s%n",
+              r.strategy(),
+              l.p50Nanos() / 1e3,
+              l.p99Nanos() / 1e3,
+              l.maxNanos() / 1e3,
+              r.minHold().isZero()
+                  ? ""
+                  : "  (tokens kept at least " + r.minHold().toMillis() + " ms)"));
     }
     return b.toString();
   }

@@ -2,6 +2,7 @@ package org.rangelock.sim.cluster;
 
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,13 @@ final class Node {
   private volatile boolean closing;
   private volatile TokenLedger ledger;
 
+  /**
+   * The least time this node keeps a token before another node's request is served (GFS2's glock
+   * hold time; {@code ClusterRangeLock.Builder#minHold}); zero unless a measurement sets it before
+   * {@link #join}.
+   */
+  volatile Duration minHold = Duration.ZERO;
+
   Node(
       String name,
       DfsStrategy row,
@@ -109,6 +117,7 @@ final class Node {
             .node(name)
             .events(ledger.eventsOf(name, view.id()))
             .onRevoke(r -> revoke(view, r))
+            .minHold(minHold)
             .build();
     synchronized (locks) {
       locks.add(lock);

@@ -167,6 +167,7 @@ class ClusterCliTest {
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-trials", "0")));
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-writes", "-1")));
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-think", "-5")));
+    assertEquals(2, capture(() -> Main.run("cases", "--glock-min-hold", "-3")));
     assertEquals(2, capture(() -> Main.run("cases", "--family", "both")));
     assertEquals(
         2,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +62,26 @@ class RangeLockClusterTest {
     assertEquals(0, r.callbacks(), r.toString());
     // One token per page written, each granted once.
     assertEquals(DisjointWriteMeasurement.FILE_PAGES, r.tokensGranted(), r.toString());
+  }
+
+  /**
+   * GFS2's hold time on the file glock: every revocation of a token comes at least the minimum hold
+   * after that token's grant, and the nodes' tokens on the one file follow each other, so the
+   * callbacks are bounded by the run's length over the minimum hold (a bound that a loaded machine
+   * only loosens). The data stays right.
+   */
+  @Test
+  void aGlockMinimumHoldBoundsItsTransfersByTheRunsLength() {
+    Duration minHold = Duration.ofMillis(100);
+    DisjointWriteMeasurement.Result g =
+        DisjointWriteMeasurement.run(server, DfsStrategy.DFS_FILE_GLOCK, 300, 50, minHold);
+    System.out.print(DisjointWriteMeasurement.table(List.of(g)));
+    assertNull(g.wrong());
+    long bound = g.nanos() / minHold.toNanos() + 2;
+    assertTrue(
+        g.callbacks() <= bound,
+        g.callbacks() + " callbacks in " + g.seconds() + " s, more than " + bound + ": " + g);
+    assertTrue(g.callbacks() > 0, "the two nodes took the file's token from each other: " + g);
   }
 
   /** What one run of {@link #writerThenReader} counted. */
