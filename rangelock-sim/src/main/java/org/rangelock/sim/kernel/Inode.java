@@ -11,7 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>The block map and the size change only under {@link #mapLock} (the filesystem's own extent
  * lock, like ext4's {@code i_data_sem}): that makes each block-map update atomic and nothing more.
  * {@code size} is volatile so that unlocked checks (as a fault's first {@code i_size} check) read a
- * current value.
+ * current value. On a shared block device each kernel has its own view of the file; once {@link
+ * #cacheSizePerView} is called, each view's size is its own node's cached copy, and {@link
+ * #fileSize} the size most recently set on any view.
  */
 public final class Inode {
   /** A block-map entry: a block, and whether it is allocated but unwritten (reads as zeros). */
@@ -139,6 +141,7 @@ public final class Inode {
    */
   public void cacheSizePerView() {
     synchronized (mapLock) {
+      shared.latest = size;
       shared.perView = true;
     }
   }
@@ -151,11 +154,12 @@ public final class Inode {
   }
 
   /**
-   * The file's size of record: the size most recently set on any view (on one node, {@link
-   * #size()}). What the quiescent oracles judge EOF by; a node's kernel uses its own view's size.
+   * The file's size of record: after {@link #cacheSizePerView}, the size most recently set on any
+   * view; before it (and on one node), {@link #size()}. What the quiescent oracles judge EOF by; a
+   * node's kernel uses its own view's size.
    */
   public long fileSize() {
-    return shared.latest;
+    return shared.perView ? shared.latest : size;
   }
 
   /** Observes this view's size from now on (null: no more). */
