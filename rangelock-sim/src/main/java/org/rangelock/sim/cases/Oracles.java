@@ -138,7 +138,7 @@ public final class Oracles {
       }
     }
     for (var vma : mm.vmas()) {
-      long eofPages = (vma.inode().size() + PAGE - 1) / PAGE;
+      long eofPages = (vma.inode().fileSize() + PAGE - 1) / PAGE;
       for (Map.Entry<Long, Pte> e : mm.entries().entrySet()) {
         long vpn = e.getKey();
         if (vpn >= vma.startVpn() && vpn < vma.startVpn() + vma.pages()) {
@@ -152,7 +152,7 @@ public final class Oracles {
                     + " of "
                     + vma.inode()
                     + " past EOF "
-                    + vma.inode().size()
+                    + vma.inode().fileSize()
                     + ": "
                     + e.getValue());
           }
@@ -186,7 +186,7 @@ public final class Oracles {
 
   /** No written block lies wholly past EOF (unwritten preallocation is allowed). */
   static void noWrittenBlocksPastEof(Races races, Kernel k, Inode inode) {
-    long eofPages = (inode.size() + PAGE - 1) / PAGE;
+    long eofPages = (inode.fileSize() + PAGE - 1) / PAGE;
     for (long index : inode.allocatedIndices()) {
       if (index >= eofPages && inode.blockOf(index) >= 0) {
         races.violation(
@@ -197,7 +197,7 @@ public final class Oracles {
                 + " at page "
                 + index
                 + " past EOF "
-                + inode.size());
+                + inode.fileSize());
       }
     }
   }

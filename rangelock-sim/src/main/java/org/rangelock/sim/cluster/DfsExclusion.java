@@ -23,6 +23,17 @@ import org.rangelock.sim.kernel.Inode;
  * fallocate dirty pages or write them ({@code PW}); a direct write writes around every cache
  * ({@code CW}: shared with other direct writers, excluding every node that caches the range); the
  * page killers {@code EX} (truncate to EOF).
+ *
+ * <p>The file's metadata (its size): each node keeps its own cached copy in its view of the file,
+ * kept coherent by a metadata token ({@link Meta}). In the page-granule rows it is a second {@code
+ * ClusterRangeLock} per file, one token over the whole of it, taken before the data token: {@code
+ * PR} by every operation that reads the size, {@code EX} by one that changes it (the page killers;
+ * a write, direct write or fallocate that ends past the cached size drops its {@code PR} hold and
+ * takes {@code EX}). In {@link DfsStrategy#DFS_FILE_GLOCK} the whole-file data token is the
+ * metadata token as well (GFS2's inode glock, OCFS2's meta lock cover both), and a direct write
+ * that ends past the size takes {@code PW} instead of {@code CW}. A node granted a hold after its
+ * copy was dropped reloads the size from the shared {@link DiskInode}; the revocation callback
+ * writes the copy back there and drops it.
  */
 final class DfsExclusion implements Exclusion {
   /*
@@ -53,6 +64,32 @@ final class DfsExclusion implements Exclusion {
   private final org.rangelock.sim.race.Races races;
   private final Map<Integer, ClusterRangeLock<DlmMode>> tokens = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicLong> sequences = new ConcurrentHashMap<>();
+  private final Map<Integer, Meta> metas = new ConcurrentHashMap<>();
+
+  /**
+   * A node's cached copy of one file's metadata (the size, in its view of the file) and what keeps
+   * it coherent: {@link #lock} (null when the data token carries the metadata, {@link
+   * DfsStrategy.Granule#FILE}), the shared {@link DiskInode}, and whether the copy is valid.
+   */
+  static final class Meta {
+    final Inode view;
+    final ClusterRangeLock<DlmMode> lock;
+    final DiskInode disk;
+    final SizeHistory history;
+
+    /**
+     * Whether the copy is valid: not before the node's first hold (the nodes join with no token),
+     * and not once a revocation dropped it; a hold granted while it is not reloads it.
+     */
+    volatile boolean valid;
+
+    Meta(Inode view, ClusterRangeLock<DlmMode> lock, DiskInode disk, SizeHistory history) {
+      this.view = view;
+      this.lock = lock;
+      this.disk = disk;
+      this.history = history;
+    }
+  }
 
   DfsExclusion(
       DfsStrategy row, Exclusion local, Upgrade upgrade, org.rangelock.sim.race.Races races) {
@@ -71,11 +108,128 @@ final class DfsExclusion implements Exclusion {
    * each hold is announced to {@code fence} and carried by the device writes made under it.
    */
   void join(
-      Inode inode, ClusterRangeLock<DlmMode> lock, String node, TokenLedger ledger, Fence fence) {
+      Inode inode,
+      ClusterRangeLock<DlmMode> lock,
+      ClusterRangeLock<DlmMode> metaLock,
+      DiskInode disk,
+      SizeHistory history,
+      String node,
+      TokenLedger ledger,
+      Fence fence) {
     this.node = node;
     this.ledger = ledger;
     this.fence = fence;
+    metas.put(inode.id(), new Meta(inode, metaLock, disk, history));
     tokens.put(inode.id(), lock);
+  }
+
+  /** This node's metadata of {@code inode}, or null before the nodes joined. */
+  Meta meta(Inode inode) {
+    return metas.get(inode.id());
+  }
+
+  /** Reloads the cached size from the shared inode if a revocation dropped it. */
+  private void refresh(Meta m) {
+    if (!m.valid) {
+      long size = m.disk.read();
+      m.view.loadSize(size);
+      m.valid = true;
+      races.log(node + " reloaded the size of " + m.view + " from the shared inode: " + size);
+    }
+  }
+
+  /**
+   * What a node's metadata revocation does with its copy ({@code keep}: downgraded, still valid):
+   * writes the cached size back to the shared inode if it differs (unless the token was lost and
+   * the row fences writes: such a write would be refused), and drops the copy unless kept.
+   */
+  void metaRevoked(Meta m, boolean lost, boolean keep) {
+    long size = m.view.size();
+    if (size != m.disk.peek()) {
+      if (lost && row.fencesWrites()) {
+        races.log(node + " lost its metadata token: its size " + size + " is not written back");
+      } else {
+        m.disk.write(size);
+        races.log(node + " wrote its size " + size + " of " + m.view + " back to the shared inode");
+      }
+    }
+    if (!keep) {
+      m.valid = false;
+      races.log(node + " dropped its cached size of " + m.view);
+    }
+  }
+
+  private static boolean mayExtend(Op op) {
+    return op == Op.WRITE || op == Op.DIRECT_WRITE || op == Op.FALLOCATE;
+  }
+
+  /**
+   * The metadata hold of an operation over {@code [start, end)} of a page-granule row: {@code EX}
+   * for the page killers and for a write that ends past the cached size, {@code PR} otherwise.
+   */
+  private Held metaHold(Meta m, Op op, long end) {
+    if (m.lock == null) {
+      return Held.NOTHING;
+    }
+    if (op.isPageKiller()) {
+      return metaToken(m, DlmMode.EX);
+    }
+    Held h = metaToken(m, DlmMode.PR);
+    if (mayExtend(op) && end > m.view.size()) {
+      h.close(); // never wait for EX while holding PR: drop it and ask afresh
+      h = metaToken(m, DlmMode.EX);
+    }
+    return h;
+  }
+
+  private Held metaToken(Meta m, DlmMode mode) {
+    ClusterHandle<DlmMode> h = m.lock.acquire(Range.from(0), mode);
+    try {
+      refresh(m);
+    } catch (RuntimeException | Error e) {
+      h.close();
+      throw e;
+    }
+    return h::close;
+  }
+
+  /**
+   * Runs {@code inner} as one operation of the stale-size oracle ({@link SizeHistory}): begun here,
+   * ended when the returned hold closes.
+   */
+  private Held operation(Meta m, java.util.function.Supplier<Held> inner) {
+    m.history.begin();
+    Held h;
+    try {
+      h = inner.get();
+    } catch (RuntimeException | Error e) {
+      m.history.end();
+      throw e;
+    }
+    return () -> {
+      try {
+        h.close();
+      } finally {
+        m.history.end();
+      }
+    };
+  }
+
+  /**
+   * {@code stat}: the node's size of the file, read under a metadata hold ({@code PR}; the
+   * whole-file data token in {@link DfsStrategy#DFS_FILE_GLOCK}), reloaded if it was dropped.
+   */
+  long stat(Inode inode) {
+    Meta m = metas.get(inode.id());
+    try (Held h =
+        operation(
+            m,
+            () ->
+                m.lock != null
+                    ? metaHold(m, Op.READ, 0)
+                    : token(inode, 0, Long.MAX_VALUE, DlmMode.PR))) {
+      return inode.size();
+    }
   }
 
   Exclusion local() {
@@ -132,6 +286,15 @@ final class DfsExclusion implements Exclusion {
     }
     Range range = tokenRange(start, end);
     ClusterHandle<DlmMode> h = lock.acquire(range, mode);
+    Meta m = metas.get(inode.id());
+    if (m != null && m.lock == null) {
+      try {
+        refresh(m); // the whole-file token carries the metadata
+      } catch (RuntimeException | Error e) {
+        h.close();
+        throw e;
+      }
+    }
     Fence.Carry c =
         new Fence.Carry(node, inode.id(), mode, h.fence(), ledger.grantOf(node, inode.id(), range));
     fence.announce(c, range);
@@ -213,6 +376,18 @@ final class DfsExclusion implements Exclusion {
 
   @Override
   public Held enter(Op op, Inode inode, long start, long end) {
+    Meta m = metas.get(inode.id());
+    if (m == null) {
+      return enterData(op, inode, start, end); // the case's set-up, before the nodes joined
+    }
+    if (op == Op.FAULT && row.hold == DfsStrategy.Hold.LOOKUP_ONLY) {
+      return operation(m, () -> local.enter(op, inode, start, end));
+    }
+    return operation(m, () -> both(metaHold(m, op, end), () -> enterData(op, inode, start, end)));
+  }
+
+  /** An operation's data token (and the local strategy's locks). */
+  private Held enterData(Op op, Inode inode, long start, long end) {
     if (op == Op.FAULT && row.hold == DfsStrategy.Hold.LOOKUP_ONLY) {
       return local.enter(op, inode, start, end);
     }
@@ -231,7 +406,19 @@ final class DfsExclusion implements Exclusion {
         return h;
       }
     }
-    return both(token(inode, start, end, modeOf(op)), () -> local.enter(op, inode, start, end));
+    DlmMode mode = modeOf(op);
+    Meta m = metas.get(inode.id());
+    if (op == Op.DIRECT_WRITE && m != null && m.lock == null) {
+      // The whole-file token carries the size: a direct write that ends past it takes PW, not CW,
+      // which other nodes' direct writes share (GFS2 falls back to a buffered write there).
+      TokenHold t = acquire(inode, start, end, DlmMode.CW);
+      if (end <= inode.size()) {
+        return both(t, () -> local.enter(op, inode, start, end));
+      }
+      t.close();
+      mode = DlmMode.PW;
+    }
+    return both(token(inode, start, end, mode), () -> local.enter(op, inode, start, end));
   }
 
   @Override
@@ -257,6 +444,19 @@ final class DfsExclusion implements Exclusion {
 
   @Override
   public Held enterFault(Inode inode, long index, boolean write) {
+    Meta m = metas.get(inode.id());
+    if (m == null) {
+      return enterFaultData(inode, index, write);
+    }
+    return operation(
+        m,
+        () ->
+            row.hold == DfsStrategy.Hold.LOOKUP_ONLY
+                ? local.enterFault(inode, index, write)
+                : both(metaHold(m, Op.FAULT, 0), () -> enterFaultData(inode, index, write)));
+  }
+
+  private Held enterFaultData(Inode inode, long index, boolean write) {
     if (row.hold == DfsStrategy.Hold.LOOKUP_ONLY) {
       return local.enterFault(inode, index, write);
     }
@@ -280,6 +480,16 @@ final class DfsExclusion implements Exclusion {
     if (row.hold != DfsStrategy.Hold.LOOKUP_ONLY) {
       return local.enterFaultLookup(inode, index, write);
     }
+    Meta m = metas.get(inode.id());
+    if (m != null) {
+      // The 2003 rows: the filesystem's ->nopage takes the metadata token too, around the lookup
+      // and its i_size check.
+      return both(metaHold(m, Op.FAULT, 0), () -> faultLookupData(inode, index, write));
+    }
+    return faultLookupData(inode, index, write);
+  }
+
+  private Held faultLookupData(Inode inode, long index, boolean write) {
     return both(
         token(inode, index * PAGE, (index + 1) * PAGE, write ? DlmMode.PW : DlmMode.PR),
         () -> local.enterFaultLookup(inode, index, write));

@@ -13,6 +13,12 @@ import org.rangelock.sim.exclusion.TruncateCountExclusion;
  * PR} to cache clean pages, {@code PW} to dirty them, {@code CW} for direct writes, {@code EX} for
  * the page killers); the rows differ in how long an operation holds its token, what the revocation
  * callback does and what it excludes locally, and how much a token covers (docs/sim-cluster.md).
+ *
+ * <p>The file's size: each node caches its own copy, read under a metadata hold and changed under
+ * an exclusive one, reloaded from the shared inode when a hold is granted after the copy was
+ * dropped, written back there and dropped by the metadata token's revocation ({@link
+ * DfsExclusion}). The page rows take a second, whole-file token for it; {@link #DFS_FILE_GLOCK}'s
+ * one token covers it. Each row's Javadoc says what its history did with {@code i_size}.
  */
 public enum DfsStrategy {
   /**
@@ -26,6 +32,14 @@ public enum DfsStrategy {
    * IO completes later (a bio in flight holds no token, in 2003 as today); the callback's writeback
    * is {@code filemap_fdatawrite} then {@code filemap_fdatawait} (both in Linux 2.6.0), so it waits
    * for a page under writeback before the token goes.
+   *
+   * <p>Size: what the 2003 distributed filesystems did with {@code i_size} is not known to this
+   * project (the thread is about pages). Linux 2.6.0's generic paths read it without asking the
+   * filesystem ({@code filemap_nopage}'s check, {@code do_generic_file_read}), so such a filesystem
+   * could keep it coherent only in its own entry points: the three 2003 rows assume it took a
+   * metadata token where it took its data token, around its own operations and {@code ->nopage}
+   * (which contains the fault's {@code i_size} check), and that a revocation wrote the size back
+   * and dropped it, as it wrote pages back.
    */
   DFS_NO_CALLBACK(
       () -> new TruncateCountExclusion(false),
@@ -38,7 +52,8 @@ public enum DfsStrategy {
    * a local fault that looked the page up under the token and installs its PTE after the zap: the
    * stale mapping of the thread. Local kernel: Linux 2.6 without {@code truncate_count} checking.
    * Writeback in flight: as {@link #DFS_NO_CALLBACK} (and dropping the pages, {@code
-   * truncate_inode_pages}, waits on each page's writeback too).
+   * truncate_inode_pages}, waits on each page's writeback too). Size: as {@link #DFS_NO_CALLBACK}
+   * (not known; assumed revalidated at the filesystem's own entry points).
    */
   DFS_CALLBACK_UNLOCKED(
       () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.UNLOCKED, Granule.PAGE),
@@ -47,7 +62,8 @@ public enum DfsStrategy {
    * invalidate_mmap_range()}, what became {@code truncate_count}): the callback makes the node's
    * count odd, invalidates, makes it even; a fault samples it (waiting while odd) before it asks
    * for its token and compares under the PTE lock, retrying on a change. Writeback in flight: as
-   * {@link #DFS_CALLBACK_UNLOCKED}.
+   * {@link #DFS_CALLBACK_UNLOCKED}. Size: as {@link #DFS_NO_CALLBACK} (not known; assumed
+   * revalidated at the filesystem's own entry points).
    */
   DFS_SEQLOCK(
       () -> new TruncateCountExclusion(false), Hold.LOOKUP_ONLY, Callback.SEQUENCE, Granule.PAGE),
@@ -62,6 +78,17 @@ public enum DfsStrategy {
    * and waits ({@code inode_go_sync}: {@code filemap_fdatawrite}, then {@code filemap_fdatawait})
    * before it invalidates ({@code inode_go_inval}); OCFS2's downconvert worker likewise waits, by
    * {@code truncate_inode_pages} or {@code filemap_fdatawait}.
+   *
+   * <p>Size: the same lock covers the inode. GFS2 writes the dinode back on demotion ({@code
+   * inode_go_sync}: log flush, metadata and data writeback), marks it to be re-read ({@code
+   * inode_go_inval}; {@code GIF_INVALID} in older kernels) and re-reads it, {@code i_size} from
+   * {@code di_size}, when the glock is next granted ({@code gfs2_inode_refresh}). OCFS2 puts the
+   * size in the lock value block when its meta lock is downconverted from {@code EX} ({@code
+   * __ocfs2_stuff_meta_lvb}) and refreshes the inode from that block or from the inode block on
+   * disk when the lock is granted ({@code ocfs2_inode_lock_update}). The row: the whole-file
+   * token's callback writes the size back and drops it after the pages; a hold granted after that
+   * reloads it; a direct write past EOF takes {@code PW}, not {@code CW} (GFS2 falls back to a
+   * buffered write there, under an exclusive glock).
    */
   DFS_FILE_GLOCK(
       InvalidateLockExclusion::new, Hold.WHOLE_OPERATION, Callback.DRAINED, Granule.FILE),
@@ -80,6 +107,12 @@ public enum DfsStrategy {
    * hold is released by the IO's completion, with {@code end_page_writeback}), so the callback
    * cannot start while a write of its range is in flight; its writeback waits on the page's
    * writeback as well.
+   *
+   * <p>Size: a second token per file, over the whole of it, taken before the page tokens: {@code
+   * PR} to read the size, {@code EX} to change it; a revoked {@code EX} is written back and offered
+   * to be kept as {@code PR} (the copy stays valid for a reader), and a lost one is dropped without
+   * a write-back (the fence would refuse it). Writers of pages inside the file share {@code PR} and
+   * exchange no metadata callback.
    */
   DFS_RANGE_LOCK(
       RangeLockExclusion::new, Hold.WHOLE_OPERATION, Callback.RANGE_LOCKED, Granule.PAGE);

@@ -20,8 +20,10 @@ import org.rangelock.sim.race.ViolationKind;
 /**
  * What one trial of the cluster family runs on: two nodes, {@code A} and {@code B}, each its own
  * kernel, on one shared block device; a file of {@link #PAGES} pages created on A and opened on B
- * (one block map and size, two caches), each node with a shared mapping of it; and the token
- * ledger. Helpers let a case act on a node by name and check what every path shows.
+ * (one block map, two caches, and once the nodes joined two cached copies of the size kept coherent
+ * by the metadata token, with the size on the shared {@link DiskInode}), each node with a shared
+ * mapping of it; the token ledger and the stale-size oracle. Helpers let a case act on a node by
+ * name and check what every path shows.
  */
 public final class DfsWorld {
   /** Pages of the file at the start of every case. */
@@ -42,6 +44,11 @@ public final class DfsWorld {
   final Inode fileA;
 
   final Inode fileB;
+
+  /** The file's inode on the shared device, and the stale-size oracle: from {@link #join} on. */
+  volatile DiskInode dinode;
+
+  volatile SizeHistory sizes;
 
   DfsWorld(TokenServer server, DfsStrategy row, Races races) {
     this(server, row, DfsRunner.Variant.AS_DESIGNED, races);
@@ -80,9 +87,19 @@ public final class DfsWorld {
   /** Joins both nodes to the file's token lock at a fresh path: tokens from now on. */
   void join(TokenServer server) {
     String path = server.freshPath() + "/inode-" + fileA.id();
-    a.join(fileA, path, ledger, fence);
-    b.join(fileB, path, ledger, fence);
+    fileA.cacheSizePerView();
+    dinode = new DiskInode(fileA.size());
+    sizes = new SizeHistory(races, fileA.size());
+    sizes.watch(fileA, a.name);
+    sizes.watch(fileB, b.name);
+    a.join(fileA, path, ledger, fence, dinode, sizes);
+    b.join(fileB, path, ledger, fence, dinode, sizes);
     disk.gateWrites(fence);
+  }
+
+  /** Node {@code n}'s {@code stat} of the file: its size, under a metadata hold. */
+  long stat(Node n) {
+    return n.exclusion.stat(file(n));
   }
 
   /** A page of {@code tag} bytes with the page index in its first byte. */

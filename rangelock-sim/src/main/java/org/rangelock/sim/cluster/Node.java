@@ -72,6 +72,8 @@ final class Node {
 
   private volatile boolean closing;
   private volatile TokenLedger ledger;
+  private volatile SizeHistory history;
+  private final AtomicLong metaCallbacks = new AtomicLong();
 
   /**
    * The least time this node keeps a token before another node's request is served (GFS2's glock
@@ -109,9 +111,20 @@ final class Node {
     return mappings.get(view.id());
   }
 
-  /** From now on, operations on {@code view} take tokens of a lock at {@code path}. */
-  void join(Inode view, String path, TokenLedger ledger, Fence fence) {
+  /**
+   * From now on, operations on {@code view} take tokens of a lock at {@code path}, and (in the
+   * page-granule rows) metadata tokens of a second lock at {@code path-meta}, recorded in the
+   * ledger under the file's negated id ({@link #metaKey}).
+   */
+  void join(
+      Inode view,
+      String path,
+      TokenLedger ledger,
+      Fence fence,
+      DiskInode disk,
+      SizeHistory history) {
     this.ledger = ledger;
+    this.history = history;
     ClusterRangeLock<DlmMode> lock =
         ClusterRangeLock.builder(server.client(name), path, ModeTable.dlm())
             .node(name)
@@ -119,10 +132,27 @@ final class Node {
             .onRevoke(r -> revoke(view, r))
             .minHold(minHold)
             .build();
+    ClusterRangeLock<DlmMode> metaLock = null;
+    if (row.granule == DfsStrategy.Granule.PAGE) {
+      metaLock =
+          ClusterRangeLock.builder(server.client(name), path + "-meta", ModeTable.dlm())
+              .node(name)
+              .events(ledger.eventsOf(name, metaKey(view.id())))
+              .onRevoke(r -> revokeMeta(view, r))
+              .build();
+    }
     synchronized (locks) {
       locks.add(lock);
+      if (metaLock != null) {
+        locks.add(metaLock);
+      }
     }
-    exclusion.join(view, lock, name, ledger, fence);
+    exclusion.join(view, lock, metaLock, disk, history, name, ledger, fence);
+  }
+
+  /** The ledger's key of file {@code id}'s metadata tokens: apart from its data tokens. */
+  static int metaKey(int id) {
+    return -id;
   }
 
   /** LOST callbacks this node has finished. */
@@ -130,8 +160,59 @@ final class Node {
     return lostHandled.get();
   }
 
+  /** Revocation callbacks this node has run: of data tokens and of metadata tokens. */
   long callbacks() {
-    return callbacks.get();
+    return callbacks.get() + metaCallbacks.get();
+  }
+
+  /** Revocation callbacks of metadata tokens (page-granule rows) this node has run. */
+  long metaCallbacks() {
+    return metaCallbacks.get();
+  }
+
+  /**
+   * The callback of the metadata token (page-granule rows): writes the node's cached size back to
+   * the shared inode and drops the copy. {@link DfsStrategy#DFS_RANGE_LOCK} demotes a revoked
+   * {@code EX} to {@code PR} instead of dropping (the copy stays valid if the waiting request is a
+   * reader's), as its data callback demotes {@code PW}; the 2003 rows give the token up.
+   */
+  private DlmMode revokeMeta(Inode view, Revocation<DlmMode> r) {
+    if (closing) {
+      return null;
+    }
+    metaCallbacks.incrementAndGet();
+    String previous = Races.role();
+    Races.role(name + "-meta");
+    history.begin();
+    try {
+      boolean lost = r.reason() == Revocation.Reason.LOST;
+      boolean keep =
+          downgrades
+              && row.callback == DfsStrategy.Callback.RANGE_LOCKED
+              && r.reason() == Revocation.Reason.REVOKED
+              && r.mode() == DlmMode.EX;
+      exclusion.metaRevoked(exclusion.meta(view), lost, keep);
+      races.log(
+          "revoked metadata "
+              + r.mode()
+              + " of "
+              + view
+              + " ("
+              + r.reason()
+              + ")"
+              + (keep ? ", offers to keep PR" : ""));
+      return keep ? DlmMode.PR : null;
+    } catch (RuntimeException | Error e) {
+      races.violation(ViolationKind.CRASH, name + " metadata revocation callback threw " + e);
+      throw e;
+    } finally {
+      history.end();
+      if (r.reason() == Revocation.Reason.LOST) {
+        lostHandled.incrementAndGet();
+      }
+      races.finished(name + "-meta");
+      Races.role(previous);
+    }
   }
 
   /** Revocations whose callback wrote back and offered to keep {@code PR}. */
@@ -155,6 +236,7 @@ final class Node {
     callbacks.incrementAndGet();
     String previous = Races.role();
     Races.role(name + "-revoke");
+    history.begin();
     // The callback's writeback is made on behalf of the node's cache, under the newest token the
     // node has over the range (the one going, or a newer one it holds beside it: a page dirtied
     // under a newer PW token is written back when an older PR token goes), after every hold
@@ -191,8 +273,16 @@ final class Node {
           }
           break;
         case UNLOCKED:
+          k.writeBackAndInvalidate(view, from, to, unmapped);
+          break;
         case DRAINED:
           k.writeBackAndInvalidate(view, from, to, unmapped);
+          if (row.granule == DfsStrategy.Granule.FILE) {
+            // The whole-file token is the inode's lock: after the pages, the size (GFS2's
+            // inode_go_sync then inode_go_inval; OCFS2's downconvert of its meta lock).
+            exclusion.metaRevoked(
+                exclusion.meta(view), r.reason() == Revocation.Reason.LOST, false);
+          }
           break;
         case SEQUENCE:
           AtomicLong seq = exclusion.sequence(view);
@@ -239,6 +329,7 @@ final class Node {
         lostHandled.incrementAndGet();
       }
       Fence.carry(carried);
+      history.end();
       // In the preemption mode the callback is ranked only while it runs.
       races.finished(name + "-revoke");
       Races.role(previous);

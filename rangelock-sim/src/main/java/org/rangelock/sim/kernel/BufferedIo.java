@@ -43,7 +43,7 @@ public final class BufferedIo {
     int done = 0;
     while (done < length) {
       long pos = offset + done;
-      if (pos >= inode.size) {
+      if (pos >= inode.sizeFor(pos, pos + 1, "read " + inode + " at " + pos)) {
         break;
       }
       long index = pos / PAGE;
@@ -55,8 +55,10 @@ public final class BufferedIo {
       int n;
       try {
         k.races.hit(RacePoint.READ_BEFORE_COPY, "read " + inode + " page " + index);
-        long size = inode.size; // re-read after getting the page, as filemap_read does
-        n = (int) Math.min(Math.min(length - done, PAGE - in), Math.max(0, size - pos));
+        // re-read after getting the page, as filemap_read does
+        int want = Math.min(length - done, PAGE - in);
+        long size = inode.sizeFor(pos, pos + want, "read " + inode + " at " + pos);
+        n = (int) Math.min(want, Math.max(0, size - pos));
         if (n <= 0) {
           break;
         }
@@ -86,7 +88,7 @@ public final class BufferedIo {
     try (Held h = k.exclusion.enter(Op.READAHEAD, inode, offset, offset + length)) {
       for (long index = offset / PAGE; index * PAGE < offset + length; index++) {
         // i_size sampled per page, as page_cache_ra_unbounded's caller bounds the window by it.
-        if (index * PAGE >= inode.size) {
+        if (index * PAGE >= inode.sizeFor(index * PAGE, index * PAGE + 1, "readahead")) {
           break;
         }
         if (k.fs.readaheadPage(inode, index)) {

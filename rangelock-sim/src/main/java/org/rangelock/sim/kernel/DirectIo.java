@@ -48,7 +48,7 @@ public final class DirectIo {
         k.writeback.syncRange(inode, offset / PAGE, (offset + length) / PAGE, true);
       }
       k.races.hit(RacePoint.DIRECT_BEFORE_IO, "direct read " + inode + " at " + offset);
-      long size = inode.size;
+      long size = inode.sizeFor(offset, offset + length, "direct read " + inode + " at " + offset);
       int n = (int) Math.max(0, Math.min(length, size - offset));
       byte[] out = new byte[n];
       byte[] buf = new byte[PAGE];
@@ -226,7 +226,7 @@ public final class DirectIo {
       int n;
       byte[] buf = new byte[PAGE];
       if (read) {
-        long size = inode.size;
+        long size = inode.sizeFor(offset, offset + (long) pins.size() * PAGE, what);
         n = (int) Math.max(0, Math.min((long) pins.size() * PAGE, size - offset));
         for (int i = 0; i * PAGE < n; i++) {
           k.fs.readFromDisk(inode, from + i, buf);

@@ -123,16 +123,18 @@ public final class FaultHandler {
       // lookup only covers it too.
       try (Held lookup = k.exclusion.enterFaultLookup(inode, index, write)) {
         k.races.hit(RacePoint.FAULT_START, what);
-        if (index * PAGE >= inode.size) {
-          k.races.log("SIGBUS " + what + " (size " + inode.size + ")");
+        long eof = inode.sizeFor(index * PAGE, index * PAGE + 1, what);
+        if (index * PAGE >= eof) {
+          k.races.log("SIGBUS " + what + " (size " + eof + ")");
           checkSigBus(inode, index, what);
-          throw new SigBus(what + " beyond EOF " + inode.size);
+          throw new SigBus(what + " beyond EOF " + eof);
         }
         page = k.fs.getPage(inode, index, true, true, RacePoint.FAULT_BEFORE_READPAGE);
       }
       boolean locked = k.pageLock();
       try {
-        if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= inode.size) {
+        if (k.exclusion.rechecksSizeUnderPageLock()
+            && index * PAGE >= inode.sizeFor(index * PAGE, index * PAGE + 1, what + " (recheck)")) {
           k.races.log("SIGBUS on recheck " + what);
           checkSigBus(inode, index, what);
           throw new SigBus(what + " beyond EOF " + inode.size + " (recheck)");

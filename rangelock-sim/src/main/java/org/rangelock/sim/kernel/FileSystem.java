@@ -119,7 +119,7 @@ public final class FileSystem {
   void extendSize(Inode inode, long newSize, boolean zeroTail) {
     long old;
     synchronized (inode.mapLock) {
-      old = inode.size;
+      old = inode.sizeFor(0, newSize, "extend " + inode + " to " + newSize);
       if (newSize <= old) {
         return;
       }
@@ -150,7 +150,7 @@ public final class FileSystem {
    */
   public List<String> cacheDisagreements(Inode inode) {
     List<String> out = new ArrayList<>();
-    long size = inode.size;
+    long size = inode.fileSize();
     byte[] disk = diskContents(inode);
     for (Page p : inode.cache.all()) {
       if (p.removed) {
@@ -291,7 +291,8 @@ public final class FileSystem {
   void readpage(Page page) {
     byte[] buf = new byte[PAGE];
     readFromDisk(page.inode, page.index, buf);
-    zeroPastEof(buf, page.index, page.inode.size);
+    long start = page.index * PAGE;
+    zeroPastEof(buf, page.index, page.inode.sizeFor(start, start + PAGE, "readpage " + page));
     k.memory.write(page.frame, 0, buf, 0, PAGE, "readpage");
     page.uptodate = true;
   }
@@ -311,7 +312,7 @@ public final class FileSystem {
    * size: what survives a crash after fsync, and what an oracle compares.
    */
   public byte[] diskContents(Inode inode) {
-    long size = inode.size;
+    long size = inode.fileSize();
     byte[] out = new byte[(int) size];
     byte[] buf = new byte[PAGE];
     for (long i = 0; i * PAGE < size; i++) {

@@ -11,7 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>The block map and the size change only under {@link #mapLock} (the filesystem's own extent
  * lock, like ext4's {@code i_data_sem}): that makes each block-map update atomic and nothing more.
  * {@code size} is volatile so that unlocked checks (as a fault's first {@code i_size} check) read a
- * current value.
+ * current value. On a shared block device each kernel has its own view of the file; once {@link
+ * #cacheSizePerView} is called, each view's size is its own node's cached copy, and {@link
+ * #fileSize} the size most recently set on any view.
  */
 public final class Inode {
   /** A block-map entry: a block, and whether it is allocated but unwritten (reads as zeros). */
@@ -58,16 +60,44 @@ public final class Inode {
 
   /**
    * Every view of this file, this one included: one per kernel that opened it on a shared block
-   * device ({@link FileSystem#openShared}). They share the block map and its lock; a size change is
-   * written to each of them under that lock. Each keeps its own cache and mappings.
+   * device ({@link FileSystem#openShared}). They share the block map and its lock. Until {@link
+   * #cacheSizePerView} a size change is written to each of them under that lock; after it, each
+   * view's {@link #size} is its node's cached copy. Each keeps its own cache and mappings.
    */
   private final List<Inode> views;
+
+  /** What the views share beside the block map: the size most recently set on any of them. */
+  private final Shared shared;
+
+  private static final class Shared {
+    volatile long latest;
+    volatile boolean perView;
+  }
+
+  /** Told where the kernel decides something by this view's size, and of each change of it. */
+  private volatile SizeObserver observer;
+
+  /**
+   * An observer of one view's size (the cluster family's stale-size oracle): where the kernel
+   * decides something by the view's cached size, and every change of it.
+   */
+  public interface SizeObserver {
+    /**
+     * The kernel decided something about bytes {@code [from, to)} of the file by {@code size}, the
+     * view's cached size ({@code what} says what): only {@code min(max(size, from), to)} matters.
+     */
+    void used(Inode view, long size, long from, long to, String what);
+
+    /** The view's size changed from {@code oldSize} to {@code newSize}. */
+    void changed(Inode view, long oldSize, long newSize);
+  }
 
   Inode(int id) {
     this.id = id;
     this.mapLock = new Object();
     this.blockMap = new TreeMap<>();
     this.views = new CopyOnWriteArrayList<>(List.of(this));
+    this.shared = new Shared();
   }
 
   /** Another kernel's view of {@code file}: same id, block map and size; its own cache. */
@@ -76,6 +106,7 @@ public final class Inode {
     this.mapLock = file.mapLock;
     this.blockMap = file.blockMap;
     this.views = file.views;
+    this.shared = file.shared;
     synchronized (mapLock) {
       this.size = file.size;
       this.lowWater = file.lowWater;
@@ -83,11 +114,70 @@ public final class Inode {
     }
   }
 
-  /** Sets the size of every view; the caller holds {@link #mapLock}. */
+  /**
+   * Sets the size: of every view, or after {@link #cacheSizePerView} of this view only; the caller
+   * holds {@link #mapLock}.
+   */
   void publishSize(long newSize) {
-    for (Inode v : views) {
-      v.size = newSize;
+    long old = size;
+    if (shared.perView) {
+      size = newSize;
+    } else {
+      for (Inode v : views) {
+        v.size = newSize;
+      }
     }
+    shared.latest = newSize;
+    SizeObserver o = observer;
+    if (o != null && old != newSize) {
+      o.changed(this, old, newSize);
+    }
+  }
+
+  /**
+   * From now on each view's size is its own node's cached copy: a size change is made to the view
+   * it is made on, and another view learns it only through {@link #loadSize} (a cluster's metadata
+   * token: the node that changed it writes it back, the others reload it).
+   */
+  public void cacheSizePerView() {
+    synchronized (mapLock) {
+      shared.latest = size;
+      shared.perView = true;
+    }
+  }
+
+  /** Sets this view's cached size (a node reloading the file's metadata); no observer is told. */
+  public void loadSize(long newSize) {
+    synchronized (mapLock) {
+      size = newSize;
+    }
+  }
+
+  /**
+   * The file's size of record: after {@link #cacheSizePerView}, the size most recently set on any
+   * view; before it (and on one node), {@link #size()}. What the quiescent oracles judge EOF by; a
+   * node's kernel uses its own view's size.
+   */
+  public long fileSize() {
+    return shared.perView ? shared.latest : size;
+  }
+
+  /** Observes this view's size from now on (null: no more). */
+  public void observeSize(SizeObserver o) {
+    observer = o;
+  }
+
+  /**
+   * This view's size, read where the kernel decides something about bytes {@code [from, to)} by it
+   * ({@code what}): the observer, if any, is told.
+   */
+  long sizeFor(long from, long to, String what) {
+    long s = size;
+    SizeObserver o = observer;
+    if (o != null) {
+      o.used(this, s, from, to, what);
+    }
+    return s;
   }
 
   /** Lowers the low-water mark of every view; the caller holds {@link #mapLock}. */

@@ -36,7 +36,7 @@ public final class PageKillers {
     long from = Math.min(inode.size, newSize);
     try (Held h = k.exclusion.enter(Op.TRUNCATE, inode, from, Long.MAX_VALUE)) {
       k.races.hit(RacePoint.KILL_START, "truncate " + inode + " to " + newSize);
-      long old = inode.size;
+      long old = inode.sizeFor(newSize, Long.MAX_VALUE, "truncate " + inode + " to " + newSize);
       if (newSize >= old) {
         k.fs.extendSize(inode, newSize);
         return;

@@ -58,7 +58,7 @@ public final class Writeback {
         if (page.removed || !page.dirty) {
           return;
         }
-        size = inode.size;
+        size = inode.sizeFor(index * PAGE, (index + 1) * PAGE, "writeback of " + page);
         if (k.exclusion.rechecksSizeUnderPageLock() && index * PAGE >= size) {
           k.races.log("writeback skips " + page + " past EOF " + size);
           page.dirty = false;

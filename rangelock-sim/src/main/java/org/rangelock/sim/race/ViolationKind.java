@@ -76,6 +76,13 @@ public enum ViolationKind {
    * device had refused one of its blocks (its caller's {@code EIO}).
    */
   UNREPORTED_IO_ERROR,
+  /**
+   * A node acted on its cached copy of the file's size (a fault's or read's EOF check, writeback's
+   * zeroing past EOF, an extension's or truncate's old size) although another node's size change
+   * that returned before the operation began gives a different answer (the cluster family's
+   * metadata token, docs/sim-cluster.md).
+   */
+  STALE_SIZE,
   /** A thread did not finish within the watchdog bound. */
   DEADLOCK,
   /** An operation threw something the model does not allow. */
