@@ -6,9 +6,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -209,6 +212,15 @@ public final class RangeLock<M extends Enum<M>> {
    * each, so the check stays a few loads; a zone with more holders than this uses its tree.
    */
   static final int MAX_FAST_HOLDERS = 8;
+
+  /** Most zones a request may span and still take the fast path, one CAS per zone. */
+  static final int MAX_FAST_ZONES = 4;
+
+  /**
+   * A request's {@code fastZone} with this bit set: it joined the words of several zones, the first
+   * of which is in the low bits (see {@link Entry#piece}).
+   */
+  static final char MULTI_ZONE = 0x8000;
 
   /** Spins of a waiting request before it yields. */
   private static final int WAIT_SPINS = 128;
@@ -678,6 +690,9 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < n; i++) {
         collect(locked[i].root, locked[i].index, all);
       }
+      // One entry per request: a multi-zone fast holder has a piece in each zone that folded it.
+      Set<Request<M>> pieces = Collections.newSetFromMap(new IdentityHashMap<>());
+      all.removeIf(e -> e.piece && !pieces.add(e.request));
       all.sort(Comparator.comparingLong(e -> e.seq));
       // State and mode are read here, under every zone lock, where neither can change.
       for (Entry<M> x : all) {
@@ -706,7 +721,13 @@ public final class RangeLock<M extends Enum<M>> {
         t != null;
         t = nextCandidate(t, Long.MIN_VALUE)) {
       Entry<M> x = t.entry();
-      if (zoneIndex(x.placement, 0) == z) {
+      if (x.piece) {
+        // A multi-zone fast holder folded zone by zone: every piece (snapshot() keeps one per
+        // request); none once its release has begun (its pieces are on their way out).
+        if (x.request.state == GRANTED) {
+          out.add(x);
+        }
+      } else if (zoneIndex(x.placement, 0) == z) {
         out.add(x); // each request once: from its first zone
       }
     }
@@ -840,13 +861,23 @@ public final class RangeLock<M extends Enum<M>> {
       Zone zone = (Zone) ZONES.getAcquire(zones, z);
       if (zone != null) {
         Object w = zone.word;
-        n +=
-            zone.holdsHere
-                + (w instanceof Request ? 1 : 0)
-                + (w instanceof FastHolders ? ((FastHolders) w).members.length : 0);
+        n += zone.holdsHere;
+        if (w instanceof Request) {
+          n += countedHere((Request<?>) w, z);
+        } else if (w instanceof FastHolders) {
+          for (Request<?> m : ((FastHolders) w).members) {
+            n += countedHere(m, z);
+          }
+        }
       }
     }
     return n;
+  }
+
+  /** 1 if fast holder m is counted in zone z: its one zone, or the first of several. */
+  private static int countedHere(Request<?> m, int z) {
+    char fz = m.fastZone;
+    return (fz & MULTI_ZONE) == 0 || (fz & ~MULTI_ZONE) == z ? 1 : 0;
   }
 
   /**
@@ -1018,7 +1049,7 @@ public final class RangeLock<M extends Enum<M>> {
    */
   private int placementOf(Request<M> r) {
     Entry<M> e = r.entry();
-    return e != null ? e.placement : placement(r.range);
+    return e != null && !e.piece ? e.placement : placement(r.range);
   }
 
   private void lockZones(int p) {
@@ -1094,8 +1125,9 @@ public final class RangeLock<M extends Enum<M>> {
    * the only holder) is the slow path's.
    */
   private boolean tryFast(Request<M> r, int p) {
-    if (zones(p) != 1) {
-      return false;
+    int count = zones(p);
+    if (count != 1) {
+      return count <= MAX_FAST_ZONES && count < zoneCount && tryFastMulti(r, p);
     }
     int z = p >>> 16;
     Zone zone = zone(z);
@@ -1105,6 +1137,18 @@ public final class RangeLock<M extends Enum<M>> {
     }
     STATE.set(r, GRANTED); // r is published by the CAS, and so is fastZone
     r.fastZone = (char) z;
+    if (join(zone, w, r)) {
+      return true;
+    }
+    STATE.set(r, WAITING);
+    return false;
+  }
+
+  /**
+   * One CAS loop of r into zone's word, starting from w, its value as last read: false on tree
+   * mode, a conflict, a full set or a lone reusable request (see tryFast).
+   */
+  private boolean join(Zone zone, @Nullable Object w, Request<M> r) {
     for (; ; ) {
       Object next;
       if (w == null) {
@@ -1134,8 +1178,104 @@ public final class RangeLock<M extends Enum<M>> {
       }
       w = seen;
     }
-    STATE.set(r, WAITING);
     return false;
+  }
+
+  /**
+   * The fast path of a request of several zones: it joins each zone's word in increasing zone
+   * order, exactly as a one-zone request joins one. If a zone refuses it, it leaves the zones it
+   * joined, and if a mutex holder folded it into a zone's tree meanwhile (a piece, see {@link
+   * Entry#piece}), it takes the pieces out under all its zone locks, as a release would: then it is
+   * in no zone, and takes the slow path. A fast holder never waits, so joining zone by zone orders
+   * nothing and cannot deadlock; while it holds, each zone it is in sees it as one of its holders,
+   * in the word or as a piece of its tree.
+   */
+  private boolean tryFastMulti(Request<M> r, int p) {
+    int count = zones(p);
+    STATE.set(r, GRANTED); // published by the first CAS, with fastZone
+    r.fastZone = (char) (MULTI_ZONE | zoneIndex(p, 0));
+    for (int i = 0; i < count; i++) {
+      Zone zone = zone(zoneIndex(p, i));
+      Object w = zone.word;
+      if (w == TREE_MODE || !join(zone, w, r)) {
+        boolean folded = false;
+        for (int j = 0; j < i; j++) {
+          folded |= !leave(zones[zoneIndex(p, j)], r);
+        }
+        if (folded) {
+          wakeAll(removePieces(r, p));
+        }
+        STATE.set(r, WAITING);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One CAS loop of r out of zone's word: false if r is not in it (folded, or never joined). */
+  private static boolean leave(Zone zone, Request<?> r) {
+    Object w = zone.word;
+    for (; ; ) {
+      Object next;
+      if (w == r) {
+        next = null;
+      } else if (w instanceof FastHolders) {
+        next = ((FastHolders) w).without(r);
+        if (next == w) {
+          return false;
+        }
+      } else {
+        return false;
+      }
+      Object seen = WORD.compareAndExchange(zone, w, next);
+      if (seen == w) {
+        return true;
+      }
+      w = seen;
+    }
+  }
+
+  /**
+   * Under none of r's zone locks: takes the pieces of multi-zone fast holder r out of its zones'
+   * trees, under all of them (the lock folds whatever is still in a word, so every zone is then
+   * either a piece or nothing), decrementing the requests that counted them; gives r its owner's
+   * name back. Returns who to wake.
+   */
+  private Entry<M> removePieces(Request<M> r, int p) {
+    Entry<M> wake = null;
+    lockZones(p);
+    try {
+      int first = r.fastZone & ~MULTI_ZONE;
+      for (int i = 0; i < zones(p); i++) {
+        Zone zone = zones[zoneIndex(p, i)];
+        Entry<M> piece = findPiece(zone.root, r);
+        if (piece != null) {
+          if (zone.index == first) {
+            HOLDS_HERE.getAndAdd(zone, -1);
+          }
+          r.tail = piece.ownerName;
+          wake = unlinkAndDecrement(piece, r.mode, -1, wake);
+        }
+      }
+    } finally {
+      unlockZones(p);
+    }
+    return wake;
+  }
+
+  /** The piece of r in a zone's tree (see {@link Entry#piece}), or null. */
+  private @Nullable Entry<M> findPiece(@Nullable Node root, Request<M> r) {
+    final long start = r.range.start();
+    for (Node t = firstCandidate(root, start); t != null; t = nextCandidate(t, start)) {
+      Entry<M> x = t.entry();
+      if (x.request == r && x.piece) {
+        return x;
+      }
+      if (x.start > start) {
+        break; // pieces of r are keyed by r's start
+      }
+    }
+    return null;
   }
 
   /**
@@ -1164,34 +1304,46 @@ public final class RangeLock<M extends Enum<M>> {
    */
   private boolean tryFastRelease(Request<M> r) {
     // A racy read of entry: once set it never goes back to null, so seeing it proves the CAS
-    // would fail; seeing a stale null only costs the failing CAS.
-    if (r.tail instanceof Entry) {
-      return false;
+    // would fail; seeing a stale null only costs the failing CAS. A piece is a multi-zone fast
+    // holder folded in some of its zones: it is released as one.
+    Object t = r.tail;
+    if (t instanceof Entry) {
+      return ((Entry<?>) t).piece && releaseMulti(r);
     }
     // Not an entry, and granted: r got in by tryFast, which recorded its zone (the placement is
     // not computed a second time on the release path). If r is not in the word, a mutex holder
     // folded it into the tree (or this is a double close): the slow path sorts it out.
-    Zone zone = zones[r.fastZone];
-    Object w = zone.word;
-    for (; ; ) {
-      Object next;
-      if (w == r) {
-        next = null;
-      } else if (w instanceof FastHolders) {
-        next = ((FastHolders) w).without(r);
-        if (next == w) {
-          return false;
-        }
-      } else {
-        return false;
-      }
-      Object seen = WORD.compareAndExchange(zone, w, next);
-      if (seen == w) {
-        STATE.setRelease(r, RELEASED);
-        return true;
-      }
-      w = seen;
+    char fz = r.fastZone;
+    if ((fz & MULTI_ZONE) != 0) {
+      return releaseMulti(r);
     }
+    if (leave(zones[fz], r)) {
+      STATE.setRelease(r, RELEASED);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Releases a multi-zone fast holder that has no tree entry yet, or returns false (a double close:
+   * the slow path reports it). The release takes effect at the state's change: from there on r is
+   * no longer shown held, and no fold makes a piece of it; r then leaves every word it is still in,
+   * and takes out under its zone locks the pieces folded before that change (requests that counted
+   * them wait for this, as for any release).
+   */
+  private boolean releaseMulti(Request<M> r) {
+    if (!STATE.compareAndSet(r, GRANTED, RELEASED)) {
+      return false;
+    }
+    int p = placement(r.range);
+    boolean folded = false;
+    for (int i = 0; i < zones(p); i++) {
+      folded |= !leave(zones[zoneIndex(p, i)], r);
+    }
+    if (folded) {
+      wakeAll(removePieces(r, p));
+    }
+    return true;
   }
 
   /**
@@ -1319,7 +1471,11 @@ public final class RangeLock<M extends Enum<M>> {
       for (int i = 0; i < zones(p); i++) {
         Zone zone = zones[zoneIndex(p, i)];
         if (zone.waiting != 0) {
-          wake = decrementLater(zone.root, e, old, r.mode, wake);
+          // A multi-zone fast holder has a piece in each of its zones (the locks folded it).
+          Entry<M> here = e.piece ? findPiece(zone.root, r) : e;
+          if (here != null) {
+            wake = decrementLater(zone.root, here, old, r.mode, wake);
+          }
         }
       }
     } finally {
@@ -1739,6 +1895,15 @@ public final class RangeLock<M extends Enum<M>> {
     /** Intrusive list of entries granted by one release, woken after the zone locks drop. */
     Entry<M> nextWake;
 
+    /**
+     * A piece: the entry a fold gave a fast holder of several zones in one of them (its placement
+     * is that zone alone). Such a request has a piece in each zone that folded it and is still in
+     * the word of the others; it is released as one (releaseMulti, removePieces), counted and
+     * listed once (from its first zone), and shows its whole range in every piece, as a multi-zone
+     * entry does in each of its zones.
+     */
+    boolean piece;
+
     /** The request's zones (first zone << 16 | zone count); see placement(). */
     final int placement;
 
@@ -2062,12 +2227,19 @@ public final class RangeLock<M extends Enum<M>> {
             // CAS, which happens-after that re-acquire's CAS into the word.
             // The same holds for the owner's name and the time it made the request.
             Request<?> x = e.request;
+            char fz = x.fastZone;
+            boolean multi = (fz & MULTI_ZONE) != 0;
+            if (multi && x.state != GRANTED) {
+              continue; // its release has begun: it is leaving every word, nothing to fold
+            }
             Range now = x.range;
             e.start = now.start();
             e.end = now.end();
-            e.ownerName = (String) x.tail;
+            Object t = x.tail; // a multi-zone holder's name may already be in another piece
+            e.ownerName = t instanceof Entry ? ((Entry<?>) t).ownerName : (String) t;
             e.sinceNanos = x.sinceNanos();
-            foldIn(e);
+            e.piece = multi;
+            foldIn(e, !multi || (fz & ~MULTI_ZONE) == index);
           }
           return;
         }
@@ -2101,11 +2273,13 @@ public final class RangeLock<M extends Enum<M>> {
      * those folded before e by the same switch are mutually compatible with it, so it is granted
      * and counts nobody.
      */
-    private <M extends Enum<M>> void foldIn(Entry<M> e) {
+    private <M extends Enum<M>> void foldIn(Entry<M> e, boolean countHere) {
       clock = e.seq;
       link(this, e);
       e.request.tail = e;
-      HOLDS_HERE.getAndAdd(this, 1);
+      if (countHere) {
+        HOLDS_HERE.getAndAdd(this, 1);
+      }
     }
 
     /** Leaves tree mode if the tree is empty (re-opening the fast path), then drops the mutex. */

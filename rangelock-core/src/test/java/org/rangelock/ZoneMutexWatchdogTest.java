@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
  * zone's monitor with a waiter count) under a watchdog: no lost wake-up and mutual exclusion, with
  * the blocking path really taken.
  *
- * <p>Some holders keep the mutex for a millisecond, far longer than a waiter's spins and yields, so
- * the other threads reach {@code monitor.wait()}; a lost wake-up leaves them there with the mutex
- * free, and the watchdog fails the test with their stacks. Lincheck cannot look for this: its model
- * of {@code wait} may wake spuriously.
+ * <p>Some holders keep the mutex for a millisecond and then until they see a thread blocked on it
+ * (at most 200 ms), far longer than a waiter's spins and yields, so the other threads reach {@code
+ * monitor.wait()}; a lost wake-up leaves them there with the mutex free, and the watchdog fails the
+ * test with their stacks. Lincheck cannot look for this: its model of {@code wait} may wake
+ * spuriously.
  */
 class ZoneMutexWatchdogTest {
 
@@ -42,8 +43,17 @@ class ZoneMutexWatchdogTest {
                   try {
                     int seen = counter[0];
                     if (r % 8 == 0) {
-                      // Long hold: the waiters run out of spins and yields and block.
+                      // Long hold: the waiters run out of spins and yields and block. The holder
+                      // keeps the mutex until it sees one blocked (up to 200 ms), so the wait
+                      // path is taken and seen however the machine schedules the sampler.
                       LockSupport.parkNanos(1_000_000);
+                      long until = System.nanoTime() + 200_000_000L;
+                      while (!zone.hasBlockedThreads() && System.nanoTime() < until) {
+                        LockSupport.parkNanos(100_000);
+                      }
+                      if (zone.hasBlockedThreads()) {
+                        sawBlocked.set(true);
+                      }
                     }
                     counter[0] = seen + 1;
                   } finally {
