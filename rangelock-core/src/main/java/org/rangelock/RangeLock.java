@@ -668,7 +668,9 @@ public final class RangeLock<M extends Enum<M>> {
    * A consistent picture of every hold and waiting request, oldest first: it takes every zone's
    * internal lock, and reads each request's state and mode while it holds them all, so what it
    * shows existed at one instant (a hold closed while the snapshot is assembled is shown held, as
-   * it was at that instant, never as waiting). It stops every acquire and release while it is
+   * it was at that instant, never as waiting) — with one exception: a hold of a range across
+   * several zones that was granted without waiting is closed without those locks, so one closed
+   * while the snapshot is assembled may be left out. It stops every acquire and release while it is
    * taken, so it is for debugging, watchdogs and tests, not for a hot path.
    *
    * @return every hold and waiting request at one instant, each list oldest first
@@ -694,9 +696,15 @@ public final class RangeLock<M extends Enum<M>> {
       Set<Request<M>> pieces = Collections.newSetFromMap(new IdentityHashMap<>());
       all.removeIf(e -> e.piece && !pieces.add(e.request));
       all.sort(Comparator.comparingLong(e -> e.seq));
-      // State and mode are read here, under every zone lock, where neither can change.
+      // State and mode are read here, under every zone lock, where neither can change — except
+      // that a multi-zone fast holder's close takes effect at its state's change, without the
+      // locks: its pieces are left out once that change is seen (read once, here).
       for (Entry<M> x : all) {
         Request<M> r = x.request;
+        byte state = r.state;
+        if (x.piece && state != GRANTED) {
+          continue;
+        }
         LockSnapshot.Entry<M> e =
             new LockSnapshot.Entry<>(
                 r.range,
@@ -706,7 +714,7 @@ public final class RangeLock<M extends Enum<M>> {
                 x.sinceNanos,
                 x.sinceNanos != 0,
                 r.future() != null);
-        (r.state == GRANTED ? held : waiting).add(e);
+        (state == GRANTED ? held : waiting).add(e);
       }
     } finally {
       for (int i = n - 1; i >= 0; i--) {

@@ -173,4 +173,99 @@ class FastHoldersTest {
     first.close();
     FaultTest.assertInternalsEmpty(lock);
   }
+
+  // Multi-zone fast holders. The default granule is 64 KiB: pages 14..17 lie across the first two
+  // granules, so two zones; page 15 is in the first, page 16 in the second.
+
+  private static final Range ACROSS = Range.of(14 * PAGE, 18 * PAGE);
+
+  @Test
+  void aRequestOfTwoZonesJoinsBothWords() throws Exception {
+    RangeLock<ReadWriteMode> lock = rw();
+    RangeHandle<ReadWriteMode> a = lock.acquire(ACROSS, ReadWriteMode.SHARED);
+    assertSame(a, lock.zoneWord(15 * PAGE));
+    assertSame(a, lock.zoneWord(16 * PAGE));
+    RangeHandle<ReadWriteMode> b = lock.acquire(ACROSS, ReadWriteMode.SHARED);
+    assertInstanceOf(RangeLock.FastHolders.class, lock.zoneWord(15 * PAGE));
+    assertInstanceOf(RangeLock.FastHolders.class, lock.zoneWord(16 * PAGE));
+    assertEquals(2, lock.holdCount(), "each multi-zone holder counted once");
+    assertEquals(2, lock.snapshot().held().size(), "and listed once");
+    assertEquals(2, lock.holdCount(), "after the snapshot folded them into pieces");
+    a.close();
+    b.close();
+    assertEquals(0, lock.holdCount());
+    FaultTest.assertInternalsEmpty(lock);
+  }
+
+  @Test
+  void aConflictInOneZoneFoldsAPieceAndTheReleaseTakesEveryPieceOut() throws Exception {
+    RangeLock<ReadWriteMode> lock = rw();
+    RangeHandle<ReadWriteMode> across = lock.acquire(ACROSS, ReadWriteMode.SHARED);
+    // Conflicts in the second zone only: folds that zone's membership into a piece and waits.
+    CompletableFuture<RangeHandle<ReadWriteMode>> writer =
+        lock.acquireAsync(page(17), ReadWriteMode.EXCLUSIVE);
+    assertFalse(writer.isDone());
+    assertSame(RangeLock.TREE_MODE, lock.zoneWord(16 * PAGE));
+    assertSame(across, lock.zoneWord(15 * PAGE), "still fast in the first zone");
+    assertEquals(1, lock.holdCount());
+    assertEquals(1, lock.snapshot().held().size());
+    assertEquals(1, lock.snapshot().waiting().size());
+    // A later request of the first zone that conflicts with the holder is refused (FIFO is not
+    // in question: nothing waits there), one that does not is granted.
+    assertNull(lock.tryAcquire(page(15), ReadWriteMode.EXCLUSIVE));
+    RangeHandle<ReadWriteMode> other = lock.tryAcquire(page(2), ReadWriteMode.EXCLUSIVE);
+    assertNotNull(other);
+    across.close();
+    writer.get(10, TimeUnit.SECONDS).close();
+    other.close();
+    assertThrows(IllegalStateException.class, across::close, "double close");
+    assertEquals(0, lock.holdCount());
+    FaultTest.assertInternalsEmpty(lock);
+  }
+
+  @Test
+  void aRefusedSecondZoneBacksOutOfTheFirstAndTheRequestQueues() throws Exception {
+    RangeLock<ReadWriteMode> lock = rw();
+    RangeHandle<ReadWriteMode> second = lock.acquire(page(16), ReadWriteMode.EXCLUSIVE);
+    CompletableFuture<RangeHandle<ReadWriteMode>> across =
+        lock.acquireAsync(ACROSS, ReadWriteMode.SHARED);
+    assertFalse(across.isDone(), "page 16 is held exclusive");
+    assertEquals(1, lock.waitingCount());
+    assertEquals(1, lock.holdCount(), "the backed-out request is not counted as a hold");
+    // It waits in the tree of both zones: a later conflicting request of the first zone queues
+    // behind it (FIFO), a compatible one is granted.
+    assertNull(lock.tryAcquire(page(14), ReadWriteMode.EXCLUSIVE));
+    RangeHandle<ReadWriteMode> reader = lock.tryAcquire(page(14), ReadWriteMode.SHARED);
+    assertNotNull(reader);
+    second.close();
+    across.get(10, TimeUnit.SECONDS).close();
+    reader.close();
+    FaultTest.assertInternalsEmpty(lock);
+  }
+
+  @Test
+  void aMultiZoneFastHolderDowngradesThroughItsPieces() throws Exception {
+    RangeLock<MappingMode> lock = RangeLock.create(ModeTable.mapping());
+    RangeHandle<MappingMode> punch = lock.acquire(ACROSS, MappingMode.INVALIDATE);
+    assertSame(punch, lock.zoneWord(16 * PAGE));
+    CompletableFuture<RangeHandle<MappingMode>> reader =
+        lock.acquireAsync(page(17), MappingMode.READ);
+    assertFalse(reader.isDone());
+    punch.downgrade(MappingMode.WRITE); // WRITE and READ share in the mapping table
+    reader.get(10, TimeUnit.SECONDS).close();
+    assertEquals(MappingMode.WRITE, punch.mode());
+    punch.close();
+    FaultTest.assertInternalsEmpty(lock);
+  }
+
+  @Test
+  void aSelfDeadlockOnAMultiZoneFastHoldIsTold() {
+    RangeLock<ReadWriteMode> lock = rw();
+    RangeHandle<ReadWriteMode> mine = lock.acquire(ACROSS, ReadWriteMode.SHARED);
+    assertThrows(
+        IllegalStateException.class, () -> lock.acquire(page(16), ReadWriteMode.EXCLUSIVE));
+    assertEquals(1, lock.holdCount());
+    mine.close();
+    assertEquals(0, lock.holdCount());
+  }
 }

@@ -8,6 +8,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.rangelock.LockSnapshot;
 import org.rangelock.ModeTable;
 import org.rangelock.Range;
 import org.rangelock.RangeHandle;
@@ -186,6 +187,91 @@ public class FastHoldersJoinTest {
         return 1;
       } catch (RuntimeException e) {
         return 0;
+      }
+    }
+  }
+
+  // Multi-zone fast holders: pages 14..17 lie across the first two 64 KiB granules (two zones).
+  private static final Range ACROSS = Range.of(14 * 4096, 18 * 4096);
+  private static final Range ACROSS_TOO = Range.of(15 * 4096, 17 * 4096); // overlaps in both
+
+  /**
+   * Two requests of two zones that conflict in both race to join both words: exactly one is
+   * granted. A joiner refused in its second zone backs out of its first, taking out the piece a
+   * racing fold made of it there, and tries the slow path.
+   */
+  @JCStressTest
+  @Description("two conflicting two-zone joiners: exactly one gets in")
+  @Outcome(id = "1, 0, 1", expect = Expect.ACCEPTABLE, desc = "the first actor got in")
+  @Outcome(id = "0, 1, 1", expect = Expect.ACCEPTABLE, desc = "the second actor got in")
+  @Outcome(expect = Expect.FORBIDDEN, desc = "both held (exclusion broken), neither, or a leak")
+  public static class ConflictingMultiZoneJoiners {
+    @State
+    public static class S {
+      final RangeLock<ReadWriteMode> lock = RangeLock.create(ModeTable.readWrite());
+    }
+
+    @Actor
+    public void first(S s, III_Result r) {
+      r.r1 = s.lock.tryAcquire(ACROSS, ReadWriteMode.EXCLUSIVE) != null ? 1 : 0;
+    }
+
+    @Actor
+    public void second(S s, III_Result r) {
+      r.r2 = s.lock.tryAcquire(ACROSS_TOO, ReadWriteMode.EXCLUSIVE) != null ? 1 : 0;
+    }
+
+    @Arbiter
+    public void arbiter(S s, III_Result r) {
+      r.r3 = s.lock.holdCount() == 1 && s.lock.snapshot().held().size() == 1 ? 1 : 0;
+    }
+  }
+
+  /**
+   * A two-zone fast holder is released while a conflicting request in its second zone folds it
+   * there (a piece) and waits, and while a snapshot folds both zones: every close succeeds, the
+   * waiter is granted, a snapshot never shows the holder twice or as waiting, and the lock ends
+   * empty.
+   */
+  @JCStressTest
+  @Description("a two-zone fast holder's release racing a fold of one of its zones")
+  @Outcome(id = "1, 0, 1", expect = Expect.ACCEPTABLE, desc = "snapshot after the release")
+  @Outcome(id = "1, 1, 1", expect = Expect.ACCEPTABLE, desc = "snapshot saw the holder once")
+  @Outcome(expect = Expect.FORBIDDEN, desc = "a failed close, a double or waiting hold, a leak")
+  public static class MultiZoneReleaseRacesFold {
+    @State
+    public static class S {
+      // Handed over: the holder may have been made by the writer's thread.
+      final RangeLock<ReadWriteMode> lock =
+          RangeLock.builder(ModeTable.readWrite()).failOnSelfDeadlock(false).build();
+      final RangeHandle<ReadWriteMode> across = lock.acquire(ACROSS, ReadWriteMode.SHARED);
+    }
+
+    @Actor
+    public void release(S s, III_Result r) {
+      try {
+        s.across.close();
+        r.r1 = 1;
+      } catch (RuntimeException e) {
+        r.r1 = 0;
+      }
+    }
+
+    @Actor
+    public void writerAndSnapshot(S s, III_Result r) {
+      LockSnapshot<ReadWriteMode> snap = s.lock.snapshot();
+      boolean ok = snap.waiting().isEmpty() && snap.held().size() <= 1;
+      r.r2 = ok ? snap.held().size() : -1;
+      // Conflicts with the holder in its second zone only (page 16).
+      s.lock.acquire(Range.of(16 * 4096, 17 * 4096), ReadWriteMode.EXCLUSIVE).close();
+    }
+
+    @Arbiter
+    public void arbiter(S s, III_Result r) {
+      RangeHandle<ReadWriteMode> all = s.lock.tryAcquire(Range.all(), ReadWriteMode.EXCLUSIVE);
+      r.r3 = all != null && s.lock.holdCount() == 1 && s.lock.waitingCount() == 0 ? 1 : 0;
+      if (all != null) {
+        all.close();
       }
     }
   }
