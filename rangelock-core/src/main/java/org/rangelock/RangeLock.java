@@ -145,6 +145,23 @@ public final class RangeLock<M extends Enum<M>> {
    * joiner never joins a Hold's request (reusable()), and every other request object is acquired
    * once. The fold has the same ABA for a lone Hold and reads the holder's range after its CAS.
    *
+   * Several zones (up to MAX_FAST_ZONES, not the whole ring). A request whose range crosses
+   * granules joins each of its zones' words in increasing zone order, checking itself in each
+   * against the holders there (by whole ranges: conservative, never wrong, since two ranges that
+   * overlap share a granule and so a zone). If a zone refuses it, it leaves the zones it joined,
+   * and takes the slow path. Joining zone by zone needs no order: a fast holder never waits, so it
+   * is in no waiting cycle. A mutex holder that finds such a request in its word folds it into its
+   * tree as a piece (an Entry with that one zone as its placement, the whole range as its bounds,
+   * the zone's next seq): so each zone always sees every holder it has, in the word or in the
+   * tree, and counts and decrements pieces like any entry. A request that was refused in a later
+   * zone and finds it was folded in an earlier one takes its pieces out under all its zone locks
+   * before it queues. Its release takes effect at its state's change (GRANTED to RELEASED, a CAS,
+   * so a double close loses it): a fold that sees the change makes no piece; then it leaves every
+   * word it is still in, and takes the pieces made before the change out under all its zone
+   * locks. A request that counted a piece waits for that, as for any release. Such a request is
+   * counted in holdCount and listed in a snapshot once (its first zone; snapshot() keeps one
+   * piece), and a downgrade folds it everywhere and decrements zone by zone through its pieces.
+   *
    * Blocking counts (Kara 2013 / Bueso 2017, per zone). A request r, holding the locks of all its
    * zones in increasing zone order (two-phase, so requests sharing a zone are totally ordered),
    * counts the requests already present that overlap it with an incompatible mode, held or
