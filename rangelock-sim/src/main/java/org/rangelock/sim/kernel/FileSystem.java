@@ -127,7 +127,9 @@ public final class FileSystem {
     }
     if (zeroTail && old % PAGE != 0) {
       Page p = inode.cache.get(old / PAGE);
-      if (p != null && p.tryGet()) {
+      // A frozen page is waited for: reclaim may give it back (a page dirtied behind its checks).
+      p = p == null ? null : referenced(inode, p);
+      if (p != null) {
         k.memory.zero(p.frame, (int) (old % PAGE), PAGE, "zero tail on extend");
         p.put(k.memory);
       }
@@ -460,7 +462,7 @@ public final class FileSystem {
    * find_lock_entries} retries a folio it cannot get. Skipping a frozen page instead would let a
    * migrated copy outlive a truncation.
    */
-  private static Page referenced(Inode inode, Page found) {
+  static Page referenced(Inode inode, Page found) {
     Page p = found;
     while (!p.tryGet()) {
       Page now = inode.cache.get(p.index);

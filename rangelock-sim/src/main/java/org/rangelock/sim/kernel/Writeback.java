@@ -107,13 +107,23 @@ public final class Writeback {
    * nothing, so a clean page whose write is in flight is neither written nor waited for.
    */
   void startRange(Inode inode, long from, long to, boolean rangeHeld) {
-    for (Page p : inode.cache.pagesIn(from, to)) {
-      if (p.dirty && p.tryGet()) {
-        try {
+    for (Page found : inode.cache.pagesIn(from, to)) {
+      if (!found.dirty) {
+        continue;
+      }
+      // A frozen page is waited for, as write_cache_pages' lookup retries a folio it cannot get:
+      // reclaim gives back a page it finds dirty after its freeze, and skipping it here would let
+      // an fsync return with the page unwritten.
+      Page p = FileSystem.referenced(inode, found);
+      if (p == null) {
+        continue;
+      }
+      try {
+        if (p.dirty) {
           writepage(p, rangeHeld);
-        } finally {
-          p.put(k.memory);
         }
+      } finally {
+        p.put(k.memory);
       }
     }
   }
