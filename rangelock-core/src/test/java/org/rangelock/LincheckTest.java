@@ -173,48 +173,46 @@ class LincheckTest {
     }
   }
 
-  @Test
-  void tryReleaseDowngradeAreLinearizableModelChecking() {
+  /** Model checking of {@code slots} (a {@link Slots} layout) against {@link Spec}. */
+  private static void modelCheck(Class<? extends Slots> slots) {
     new ModelCheckingOptions()
         .iterations(20)
         .invocationsPerIteration(200)
         .threads(3)
         .actorsPerThread(3)
         .sequentialSpecification(Spec.class)
-        .check(Slots.class);
+        .check(slots);
+  }
+
+  /** Stress of {@code slots} (a {@link Slots} layout) against {@link Spec}. */
+  private static void stress(Class<? extends Slots> slots) {
+    new StressOptions()
+        .iterations(20)
+        .invocationsPerIteration(500)
+        .threads(3)
+        .actorsPerThread(3)
+        .sequentialSpecification(Spec.class)
+        .check(slots);
+  }
+
+  @Test
+  void tryReleaseDowngradeAreLinearizableModelChecking() {
+    modelCheck(Slots.class);
   }
 
   @Test
   void tryReleaseDowngradeAreLinearizableStress() {
-    new StressOptions()
-        .iterations(20)
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .sequentialSpecification(Spec.class)
-        .check(Slots.class);
+    stress(Slots.class);
   }
 
   @Test
   void fastHoldersOfOneZoneAreLinearizableModelChecking() {
-    new ModelCheckingOptions()
-        .iterations(20)
-        .invocationsPerIteration(200)
-        .threads(3)
-        .actorsPerThread(3)
-        .sequentialSpecification(Spec.class)
-        .check(OneZoneSlots.class);
+    modelCheck(OneZoneSlots.class);
   }
 
   @Test
   void fastHoldersOfOneZoneAreLinearizableStress() {
-    new StressOptions()
-        .iterations(20)
-        .invocationsPerIteration(500)
-        .threads(3)
-        .actorsPerThread(3)
-        .sequentialSpecification(Spec.class)
-        .check(OneZoneSlots.class);
+    stress(OneZoneSlots.class);
   }
 
   /**
