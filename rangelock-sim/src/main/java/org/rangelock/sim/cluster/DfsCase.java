@@ -4,8 +4,8 @@ import java.util.List;
 import org.rangelock.sim.cases.Case;
 
 /**
- * A case of the cluster family: the state before, the operations that race on the two nodes (one
- * thread per role; role names start with the node's name), and the invariants checked from what the
+ * A case of the cluster family: the state before, the operations that race on its nodes (one thread
+ * per role; role names start with the node's name), and the invariants checked from what the
  * machines did (docs/sim-cluster.md). Directed windows name interleavings known to open the race.
  */
 public interface DfsCase {
@@ -13,6 +13,14 @@ public interface DfsCase {
   int number();
 
   String title();
+
+  /**
+   * How many nodes the case's world has ({@link DfsWorld#DEFAULT_NODES} to {@link
+   * DfsWorld#MAX_NODES}): two, A and B, unless the case says otherwise.
+   */
+  default int nodes() {
+    return DfsWorld.DEFAULT_NODES;
+  }
 
   /** Builds the state before the race, before the nodes join the token lock. */
   void setUp(DfsWorld w);

@@ -12,9 +12,9 @@ import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
 /**
- * Runs trials of the cluster family: a fresh two-node cluster per trial (fresh kernels, a fresh
- * shared disk, token locks at a fresh ZooKeeper path on the run's one server), the case's state,
- * its roles on real threads started together, then the oracles on the quiescent cluster: the
+ * Runs trials of the cluster family: a fresh cluster of the case's nodes per trial (fresh kernels,
+ * a fresh shared disk, token locks at a fresh ZooKeeper path on the run's one server), the case's
+ * state, its roles on real threads started together, then the oracles on the quiescent cluster: the
  * cross-node ones (no page or PTE outside a token; the conflicting-token check ran at every grant),
  * every single-node oracle on each node, the case's own check through every path of every node, and
  * the leak check. A watchdog reports roles (or oracles) stuck past {@link #WATCHDOG_MILLIS} as a
@@ -151,7 +151,7 @@ public final class DfsRunner {
       Consumer<Races> arrange,
       long watchdogMillis) {
     Races races = new Races(seed);
-    DfsWorld w = new DfsWorld(server, s, variant, races);
+    DfsWorld w = new DfsWorld(server, s, variant, c.nodes(), races);
     String previousRole = Races.role();
     try {
       Races.role("setup");
@@ -184,7 +184,7 @@ public final class DfsRunner {
                 Races.role("check");
                 try {
                   // Every oracle that looks at the nodes' state runs before the case's own
-                  // check: the check reads on both nodes, and each of its reads may revoke the
+                  // check: the check reads on every node, and each of its reads may revoke the
                   // other node's tokens, whose callbacks then run on worker threads while a
                   // later oracle would look.
                   c.settle(w);

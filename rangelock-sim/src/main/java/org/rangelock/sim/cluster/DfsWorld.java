@@ -3,8 +3,11 @@ package org.rangelock.sim.cluster;
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.rangelock.Range;
@@ -18,16 +21,27 @@ import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.ViolationKind;
 
 /**
- * What one trial of the cluster family runs on: two nodes, {@code A} and {@code B}, each its own
- * kernel, on one shared block device; a file of {@link #PAGES} pages created on A and opened on B
- * (one block map, two caches, and once the nodes joined two cached copies of the size kept coherent
- * by the metadata token, with the size on the shared {@link DiskInode}), each node with a shared
- * mapping of it; the token ledger and the stale-size oracle. Helpers let a case act on a node by
- * name and check what every path shows.
+ * What one trial of the cluster family runs on: {@code n} nodes ({@link #DEFAULT_NODES} unless a
+ * case or a measurement asks for more), named {@code A}, {@code B}, {@code C}, ..., each its own
+ * kernel, on one shared block device; a file of {@link #PAGES} pages created on A and opened on
+ * every other node (one block map, one cache per node, and once the nodes joined one cached copy of
+ * the size per node kept coherent by the metadata token, with the size on the shared {@link
+ * DiskInode}), each node with a shared mapping of it; the token ledger, the fence and the
+ * stale-size oracle, which see every node. Helpers let a case act on a node by name and check what
+ * every path of every node shows.
  */
 public final class DfsWorld {
   /** Pages of the file at the start of every case. */
   public static final int PAGES = 4;
+
+  /** Nodes of a trial unless a case asks for more: the two of the 2003 thread. */
+  public static final int DEFAULT_NODES = 2;
+
+  /**
+   * The most nodes a world has: node names are single letters, and each node is a whole kernel with
+   * a ZooKeeper client of its own on a 2-core machine.
+   */
+  public static final int MAX_NODES = 8;
 
   final Races races;
   private final TokenServer server;
@@ -36,14 +50,22 @@ public final class DfsWorld {
   final TokenLedger ledger;
   final Fence fence;
   private final BlockDevice disk;
+
+  /** The first two nodes, A and B (every case has them). */
   final Node a;
+
   final Node b;
+
+  /** Every node, A first, in the order of their names. */
   final List<Node> nodes;
 
-  /** The file as node A sees it, and as node B does. */
+  /** The file as node A sees it (A created it), and as node B does. */
   final Inode fileA;
 
   final Inode fileB;
+
+  /** Each node's view of the file, by node. */
+  private final Map<Node, Inode> views = new IdentityHashMap<>();
 
   /** The file's inode on the shared device, and the stale-size oracle: from {@link #join} on. */
   volatile DiskInode dinode;
@@ -55,45 +77,97 @@ public final class DfsWorld {
   }
 
   DfsWorld(TokenServer server, DfsStrategy row, DfsRunner.Variant variant, Races races) {
+    this(server, row, variant, DEFAULT_NODES, races);
+  }
+
+  /**
+   * A world of {@code nodeCount} nodes, {@link #DEFAULT_NODES} to {@link #MAX_NODES}.
+   *
+   * @throws IllegalArgumentException naming the count, if it is out of that range
+   */
+  DfsWorld(
+      TokenServer server, DfsStrategy row, DfsRunner.Variant variant, int nodeCount, Races races) {
+    checkNodeCount(nodeCount);
     this.races = races;
     this.server = server;
     this.row = row;
     this.ledger = new TokenLedger(races);
     this.fence = new Fence(ledger, races, row.fencesWrites());
     this.disk = BlockDevice.shared(256, races);
-    this.a = new Node("A", row, variant.upgrade(), variant.flush(), races, disk, server);
-    this.b = new Node("B", row, variant.upgrade(), variant.flush(), races, disk, server);
+    List<Node> all = new ArrayList<>();
+    for (int i = 0; i < nodeCount; i++) {
+      all.add(new Node(nodeName(i), row, variant.upgrade(), variant.flush(), races, disk, server));
+    }
     if (variant.deviceRefusesSilently()) {
       disk.refuseSilently();
     }
-    this.nodes = List.of(a, b);
+    this.nodes = List.copyOf(all);
+    this.a = nodes.get(0);
+    this.b = nodes.get(1);
     this.fileA = a.k.fs.create();
-    this.fileB = b.k.fs.openShared(fileA);
-    a.map(fileA, PAGES + 1);
-    b.map(fileB, PAGES + 1);
+    views.put(a, fileA);
+    for (Node n : nodes.subList(1, nodeCount)) {
+      views.put(n, n.k.fs.openShared(fileA));
+    }
+    this.fileB = views.get(b);
+    for (Node n : nodes) {
+      n.map(views.get(n), PAGES + 1);
+    }
   }
 
-  /** Node {@code name}'s view of the file. */
+  /**
+   * Checks a node count: at least {@link #DEFAULT_NODES} (a cluster of one is the single-node
+   * family), at most {@link #MAX_NODES}.
+   *
+   * @throws IllegalArgumentException naming {@code nodeCount}, if it is out of that range
+   */
+  public static int checkNodeCount(int nodeCount) {
+    if (nodeCount < DEFAULT_NODES || nodeCount > MAX_NODES) {
+      throw new IllegalArgumentException(
+          "a cluster has "
+              + DEFAULT_NODES
+              + " to "
+              + MAX_NODES
+              + " nodes, was asked for "
+              + nodeCount);
+    }
+    return nodeCount;
+  }
+
+  /** The name of node {@code i}: A, B, C, ... */
+  public static String nodeName(int i) {
+    return String.valueOf((char) ('A' + i));
+  }
+
+  /** Node {@code i} (0 is A). */
+  Node node(int i) {
+    return nodes.get(i);
+  }
+
+  /** Node {@code n}'s view of the file. */
   Inode file(Node n) {
-    return n == a ? fileA : fileB;
+    return views.get(n);
   }
 
-  /** Sets both nodes' minimum token hold (before {@link #join}); see {@link Node#minHold}. */
+  /** Sets every node's minimum token hold (before {@link #join}); see {@link Node#minHold}. */
   void minHold(Duration d) {
-    a.minHold = d;
-    b.minHold = d;
+    for (Node n : nodes) {
+      n.minHold = d;
+    }
   }
 
-  /** Joins both nodes to the file's token lock at a fresh path: tokens from now on. */
+  /** Joins every node to the file's token lock at a fresh path: tokens from now on. */
   void join(TokenServer server) {
     String path = server.freshPath() + "/inode-" + fileA.id();
     fileA.cacheSizePerView();
     dinode = new DiskInode(fileA.size());
     sizes = new SizeHistory(races, fileA.size());
-    sizes.watch(fileA, a.name);
-    sizes.watch(fileB, b.name);
-    a.join(fileA, path, ledger, fence, dinode, sizes);
-    b.join(fileB, path, ledger, fence, dinode, sizes);
+    for (Node n : nodes) {
+      sizes.watch(file(n), n.name);
+    }
+    for (Node n : nodes) {
+      n.join(file(n), path, ledger, fence, dinode, sizes);
+    }
     disk.gateWrites(fence);
   }
 
@@ -269,7 +343,8 @@ public final class DfsWorld {
 
   /**
    * Page {@code index} through every path of every node — the mapping, the buffered read, the
-   * direct read, in that order, A first — must be one of {@code allowed} (a null is SIGBUS).
+   * direct read, in that order, node by node from A — must be one of {@code allowed} (a null is
+   * SIGBUS).
    */
   void everyPathShows(ViolationKind kind, int index, byte[]... allowed) {
     for (Node n : nodes) {
