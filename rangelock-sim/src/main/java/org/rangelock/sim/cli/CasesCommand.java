@@ -18,6 +18,7 @@ import org.rangelock.sim.cluster.DfsCase;
 import org.rangelock.sim.cluster.DfsReport;
 import org.rangelock.sim.cluster.DfsRunner;
 import org.rangelock.sim.cluster.DfsStrategy;
+import org.rangelock.sim.cluster.DfsWorld;
 import org.rangelock.sim.cluster.DisjointWriteMeasurement;
 import org.rangelock.sim.cluster.TokenServer;
 import org.rangelock.sim.exclusion.Strategy;
@@ -210,6 +211,18 @@ final class CasesCommand implements Callable<Integer> {
   long dfsThink;
 
   @Option(
+      names = "--cluster-nodes",
+      paramLabel = "N",
+      defaultValue = "2",
+      description =
+          "Nodes writing in the disjoint-writers measurement (case 102's), each its own pages of"
+              + " the one file: node i the pages p with p %% N == i (default ${DEFAULT-VALUE}, at"
+              + " most "
+              + DfsWorld.MAX_NODES
+              + "). The matrix's cases keep their own nodes.")
+  int dfsNodes;
+
+  @Option(
       names = "--glock-min-hold",
       paramLabel = "MS",
       defaultValue = "0",
@@ -390,13 +403,21 @@ final class CasesCommand implements Callable<Integer> {
         for (DfsStrategy s : List.of(DfsStrategy.DFS_FILE_GLOCK, DfsStrategy.DFS_RANGE_LOCK)) {
           Duration minHold =
               s == DfsStrategy.DFS_FILE_GLOCK ? Duration.ofMillis(glockMinHold) : Duration.ZERO;
-          measured.add(DisjointWriteMeasurement.run(server, s, dfsWrites, dfsThink, minHold));
+          measured.add(
+              DisjointWriteMeasurement.run(server, s, dfsNodes, dfsWrites, dfsThink, minHold));
         }
         out.printf(
-            "%ndisjoint writers: node A writes the even pages and node B the odd pages of one"
-                + " %d-page file, %d buffered writes each, %d us apart, then an fsync each"
-                + " (%.1f s)%n",
-            DisjointWriteMeasurement.FILE_PAGES,
+            "%ndisjoint writers: %s of one %d-page file, %d buffered writes each, %d us apart,"
+                + " then an fsync each (%.1f s)%n",
+            dfsNodes == 2
+                ? "node A writes the even pages and node B the odd pages"
+                : dfsNodes
+                    + " nodes, A to "
+                    + DfsWorld.nodeName(dfsNodes - 1)
+                    + ", node i writing the pages p with p % "
+                    + dfsNodes
+                    + " == i",
+            DisjointWriteMeasurement.filePages(dfsNodes),
             dfsWrites,
             dfsThink,
             (System.nanoTime() - m0) / 1e9);
@@ -479,6 +500,16 @@ final class CasesCommand implements Callable<Integer> {
     }
     if (dfsThink < 0) {
       throw usage("Invalid value for option '--cluster-think': " + dfsThink + " (0 or more)");
+    }
+    if (dfsNodes < DfsWorld.DEFAULT_NODES || dfsNodes > DfsWorld.MAX_NODES) {
+      throw usage(
+          "Invalid value for option '--cluster-nodes': "
+              + dfsNodes
+              + " ("
+              + DfsWorld.DEFAULT_NODES
+              + " to "
+              + DfsWorld.MAX_NODES
+              + ")");
     }
     if (dfsWrites < 0) {
       throw usage("Invalid value for option '--cluster-writes': " + dfsWrites + " (0 or more)");

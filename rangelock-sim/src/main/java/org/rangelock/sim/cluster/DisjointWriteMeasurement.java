@@ -9,24 +9,34 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.rangelock.sim.race.Races;
 
 /**
- * What the 2003 mail asks of a distributed filesystem: two nodes writing different pages of one
- * file should need no communication. Node A writes the even pages of a {@link #FILE_PAGES}-page
- * file and node B the odd ones, {@code writes} buffered writes each, round-robin over its pages, on
- * two threads started together, then each fsyncs; counted: the revocation callbacks both nodes ran,
- * the ZooKeeper operations both nodes' clients made, and the wall time from the start to the last
- * fsync. Afterwards every page is read on both nodes and must hold its last write (else the run
- * reports it: a measurement of a wrong result is worth nothing).
+ * What the 2003 mail asks of a distributed filesystem: nodes writing different pages of one file
+ * should need no communication. With {@code n} nodes (two by default), node {@code i} writes the
+ * pages {@code p} of a {@link #filePages(int) filePages(n)}-page file with {@code p % n == i} (with
+ * two: A the even pages, B the odd ones), {@code writes} buffered writes each, round-robin over its
+ * pages, on {@code n} threads started together, then each fsyncs; counted: the revocation callbacks
+ * every node ran, the ZooKeeper operations every node's client made, and the wall time from the
+ * start to the last fsync. Afterwards every page is read on every node and must hold its last write
+ * (else the run reports it: a measurement of a wrong result is worth nothing).
  *
  * <p>No delays are injected and no trace is kept. The ZooKeeper server is the run's one server; its
  * log fsyncs unless the JVM runs with {@code -Dzookeeper.forceSync=no}.
  */
 public final class DisjointWriteMeasurement {
-  /** Pages of the file: A writes the even ones, B the odd ones. */
+  /** Pages of the file with two nodes: A writes the even ones, B the odd ones. */
   public static final int FILE_PAGES = 16;
 
-  /** One row's figures. */
+  /**
+   * Pages of the file with {@code nodes} writers: {@link #FILE_PAGES}, or four per node if that is
+   * more, so that every node has several pages of its own.
+   */
+  public static int filePages(int nodes) {
+    return Math.max(FILE_PAGES, 4 * nodes);
+  }
+
+  /** One row's figures; {@code writes} is over every node. */
   public record Result(
       DfsStrategy strategy,
+      int nodes,
       int writes,
       long nanos,
       long callbacks,
@@ -54,17 +64,19 @@ public final class DisjointWriteMeasurement {
   }
 
   /**
-   * Where the writers' time went, summed over both writer threads: in their writes (the system
+   * Where the writers' time went, summed over every writer thread: in their writes (the system
    * call, lock and token included), in the pause between writes (the workload's own, {@code
    * parkNanos} of the think time, which on a loaded machine sleeps well past what it asks), in
    * building each write's data, and in the final fsyncs. Each writer reads the clock around each
    * phase (two {@code nanoTime} calls per phase and write).
    */
   public record Phases(long writeNanos, long pauseNanos, long dataNanos, long fsyncNanos) {
-    /** The phases' mean per write in microseconds, as text. */
-    String perWrite(int writes) {
+    /** The phases' mean per write in microseconds, as text ({@code nodes} fsyncs summed). */
+    String perWrite(int writes, int nodes) {
       return String.format(
-          "write %.1f, pause %.1f, data %.1f, fsync (both) %.1f ms",
+          "write %.1f, pause %.1f, data %.1f, fsync ("
+              + (nodes == 2 ? "both" : "all")
+              + ") %.1f ms",
           writeNanos / 1e3 / writes,
           pauseNanos / 1e3 / writes,
           dataNanos / 1e3 / writes,
@@ -73,7 +85,7 @@ public final class DisjointWriteMeasurement {
   }
 
   /**
-   * How long single writes took (the system call, lock and token included), over both writers: what
+   * How long single writes took (the system call, lock and token included), over every writer: what
    * a token transfer, or a minimum hold, costs the writer who waits for it.
    */
   public record Latency(long p50Nanos, long p99Nanos, long maxNanos) {
@@ -94,7 +106,7 @@ public final class DisjointWriteMeasurement {
     return 1 + (round * 7 + page) % 250;
   }
 
-  /** Runs {@code writesPerNode} writes on each of the two nodes under {@code row}. */
+  /** Runs {@code writesPerNode} writes on each of two nodes under {@code row}. */
   public static Result run(TokenServer server, DfsStrategy row, int writesPerNode) {
     return run(server, row, writesPerNode, 0);
   }
@@ -115,6 +127,24 @@ public final class DisjointWriteMeasurement {
    */
   public static Result run(
       TokenServer server, DfsStrategy row, int writesPerNode, long thinkMicros, Duration minHold) {
+    return run(server, row, DfsWorld.DEFAULT_NODES, writesPerNode, thinkMicros, minHold);
+  }
+
+  /**
+   * As {@link #run(TokenServer, DfsStrategy, int, long, Duration)}, with {@code nodes} writers.
+   *
+   * @throws IllegalArgumentException naming the value, if {@code nodes} is not a node count a
+   *     cluster world supports ({@link DfsWorld#checkNodeCount}), {@code writesPerNode} is not
+   *     positive, or {@code thinkMicros} or {@code minHold} is negative
+   */
+  public static Result run(
+      TokenServer server,
+      DfsStrategy row,
+      int nodes,
+      int writesPerNode,
+      long thinkMicros,
+      Duration minHold) {
+    DfsWorld.checkNodeCount(nodes);
     if (writesPerNode < 1) {
       throw new IllegalArgumentException("writes per node must be positive, was " + writesPerNode);
     }
@@ -125,22 +155,26 @@ public final class DisjointWriteMeasurement {
       throw new IllegalArgumentException("minimum hold must not be negative, was " + minHold);
     }
     Races races = Races.quiet();
-    DfsWorld w = new DfsWorld(server, row, races);
+    DfsWorld w = new DfsWorld(server, row, DfsRunner.Variant.AS_DESIGNED, nodes, races);
+    int filePages = filePages(nodes);
     try {
-      w.populate(0x11, FILE_PAGES);
+      w.populate(0x11, filePages);
       w.minHold(minHold);
       w.join(server);
-      long ops0 = w.a.zooKeeperOperations() + w.b.zooKeeperOperations();
+      long ops0 = zooKeeperOperations(w);
       long granted0 = w.ledger.granted();
-      int[] last = new int[FILE_PAGES];
-      long[][] phase = new long[2][4];
-      long[][] single = new long[2][writesPerNode];
+      int[] last = new int[filePages];
+      long[][] phase = new long[nodes][4];
+      long[][] single = new long[nodes][writesPerNode];
       CountDownLatch start = new CountDownLatch(1);
       AtomicReference<Throwable> failure = new AtomicReference<>();
-      Thread[] threads = new Thread[2];
-      for (int n = 0; n < 2; n++) {
-        Node node = n == 0 ? w.a : w.b;
+      Thread[] threads = new Thread[nodes];
+      for (int n = 0; n < nodes; n++) {
+        Node node = w.node(n);
         int first = n;
+        int stride = nodes;
+        // Node n's pages are first, first + nodes, ... below filePages.
+        int own = (filePages - first + nodes - 1) / nodes;
         long[] mine = phase[n];
         long[] each = single[n];
         threads[n] =
@@ -149,8 +183,8 @@ public final class DisjointWriteMeasurement {
                   try {
                     start.await();
                     for (int i = 0; i < writesPerNode; i++) {
-                      int page = first + 2 * (i % (FILE_PAGES / 2));
-                      int round = i / (FILE_PAGES / 2);
+                      int page = first + stride * (i % own);
+                      int round = i / own;
                       long t0 = System.nanoTime();
                       byte[] data = DfsWorld.page(tag(round, page), page);
                       long t1 = System.nanoTime();
@@ -186,11 +220,14 @@ public final class DisjointWriteMeasurement {
         }
       }
       long nanos = System.nanoTime() - t0;
-      long callbacks = w.a.callbacks() + w.b.callbacks();
-      long ops = w.a.zooKeeperOperations() + w.b.zooKeeperOperations() - ops0;
+      long callbacks = 0;
+      for (Node n : w.nodes) {
+        callbacks += n.callbacks();
+      }
+      long ops = zooKeeperOperations(w) - ops0;
       long granted = w.ledger.granted() - granted0;
       String wrong = failure.get() == null ? null : "a writer threw " + failure.get();
-      for (int p = 0; wrong == null && p < FILE_PAGES; p++) {
+      for (int p = 0; wrong == null && p < filePages; p++) {
         byte[] want = DfsWorld.page(last[p] == 0 ? 0x11 : last[p], p);
         for (Node n : w.nodes) {
           byte[] got = Arrays.copyOf(n.k.io.read(w.file(n), (long) p * PAGE, PAGE), PAGE);
@@ -211,23 +248,25 @@ public final class DisjointWriteMeasurement {
       if (wrong == null && !races.violations().isEmpty()) {
         wrong = races.violations().get(0).toString();
       }
-      Phases phases =
-          new Phases(
-              phase[0][0] + phase[1][0],
-              phase[0][1] + phase[1][1],
-              phase[0][2] + phase[1][2],
-              phase[0][3] + phase[1][3]);
-      long[] both = Arrays.copyOf(single[0], 2 * writesPerNode);
-      System.arraycopy(single[1], 0, both, writesPerNode, writesPerNode);
+      long[] sum = new long[4];
+      long[] all = new long[nodes * writesPerNode];
+      for (int n = 0; n < nodes; n++) {
+        for (int k = 0; k < 4; k++) {
+          sum[k] += phase[n][k];
+        }
+        System.arraycopy(single[n], 0, all, n * writesPerNode, writesPerNode);
+      }
+      Phases phases = new Phases(sum[0], sum[1], sum[2], sum[3]);
       return new Result(
           row,
-          2 * writesPerNode,
+          nodes,
+          nodes * writesPerNode,
           nanos,
           callbacks,
           ops,
           granted,
           phases,
-          Latency.of(both),
+          Latency.of(all),
           minHold,
           wrong);
     } catch (InterruptedException e) {
@@ -238,6 +277,14 @@ public final class DisjointWriteMeasurement {
         n.close();
       }
     }
+  }
+
+  private static long zooKeeperOperations(DfsWorld w) {
+    long ops = 0;
+    for (Node n : w.nodes) {
+      ops += n.zooKeeperOperations();
+    }
+    return ops;
   }
 
   /** The figures as a small table, with the ratios of the last row to the first. */
@@ -272,7 +319,8 @@ public final class DisjointWriteMeasurement {
     }
     b.append("where the writers' time went (mean per write, us):").append(System.lineSeparator());
     for (Result r : results) {
-      b.append(String.format("  %-16s %s%n", r.strategy(), r.phases().perWrite(r.writes())));
+      b.append(
+          String.format("  %-16s %s%n", r.strategy(), r.phases().perWrite(r.writes(), r.nodes())));
     }
     b.append("one write's latency (us), p50 / p99 / max:").append(System.lineSeparator());
     for (Result r : results) {

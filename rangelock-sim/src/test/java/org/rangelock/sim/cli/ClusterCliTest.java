@@ -22,19 +22,53 @@ class ClusterCliTest {
 
   private static String out;
 
+  private static String err;
+
   private static int capture(Command c) throws Exception {
     PrintStream o0 = System.out;
     PrintStream e0 = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
     try {
       return c.run();
     } finally {
       System.setOut(o0);
       System.setErr(e0);
       out = o.toString(StandardCharsets.UTF_8);
+      err = e.toString(StandardCharsets.UTF_8);
     }
+  }
+
+  @Test
+  void clusterNodesSetsTheWritersOfTheMeasurement() throws Exception {
+    assertEquals(
+        0,
+        capture(
+            () ->
+                Main.run(
+                    "cases",
+                    "--family",
+                    "cluster",
+                    "--cluster-trials",
+                    "1",
+                    "--cluster-strategy",
+                    "DFS_RANGE_LOCK",
+                    "--cluster-case",
+                    "102",
+                    "--cluster-writes",
+                    "40",
+                    "--cluster-nodes",
+                    "3")),
+        out);
+    assertTrue(
+        out.contains("disjoint writers: 3 nodes, A to C, node i writing the pages p with p % 3"),
+        out);
+    assertTrue(
+        java.util.regex.Pattern.compile("(?m)^DFS_RANGE_LOCK +120 ").matcher(out).find(),
+        "3 x 40 writes: " + out);
+    assertTrue(!out.contains("WRONG"), out);
   }
 
   @Test
@@ -168,6 +202,10 @@ class ClusterCliTest {
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-writes", "-1")));
     assertEquals(2, capture(() -> Main.run("cases", "--cluster-think", "-5")));
     assertEquals(2, capture(() -> Main.run("cases", "--glock-min-hold", "-3")));
+    for (String n : new String[] {"1", "0", "-2", "9"}) {
+      assertEquals(2, capture(() -> Main.run("cases", "--cluster-nodes", n)), n);
+      assertTrue(err.contains("'--cluster-nodes': " + n + " "), err);
+    }
     assertEquals(2, capture(() -> Main.run("cases", "--family", "both")));
     assertEquals(
         2,

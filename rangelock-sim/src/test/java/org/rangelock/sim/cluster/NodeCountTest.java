@@ -41,6 +41,13 @@ class NodeCountTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> DfsWorld.checkNodeCount(count));
     assertTrue(e.getMessage().contains(String.valueOf(count)), e.getMessage());
+    IllegalArgumentException m =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DisjointWriteMeasurement.run(
+                    server, DfsStrategy.DFS_RANGE_LOCK, count, 10, 0, java.time.Duration.ZERO));
+    assertTrue(m.getMessage().contains(String.valueOf(count)), m.getMessage());
   }
 
   @Test
