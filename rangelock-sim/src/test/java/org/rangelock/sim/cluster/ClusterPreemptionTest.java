@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -22,17 +21,7 @@ class ClusterPreemptionTest {
   /** How many preempted trials of case 101 the search for a violation may take. */
   static final int SEARCH = 40;
 
-  private static TokenServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   @Test
   void rangeLockIsCleanOnEveryClusterCaseUnderPreemption() {
@@ -41,7 +30,8 @@ class ClusterPreemptionTest {
       long t0 = System.nanoTime();
       for (int t = 0; t < TRIALS; t++) {
         long seed = DfsRunner.trialSeed(16, DfsStrategy.DFS_RANGE_LOCK, c, t);
-        List<Violation> v = DfsRunner.preemptiveTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, seed);
+        List<Violation> v =
+            DfsRunner.preemptiveTrial(zk.server(), DfsStrategy.DFS_RANGE_LOCK, c, seed);
         if (!v.isEmpty()) {
           found.add(
               "case "
@@ -74,7 +64,8 @@ class ClusterPreemptionTest {
     int t = 0;
     while (t < SEARCH && stale == null) {
       long seed = DfsRunner.trialSeed(17, DfsStrategy.DFS_NO_CALLBACK, c, t++);
-      for (Violation v : DfsRunner.preemptiveTrial(server, DfsStrategy.DFS_NO_CALLBACK, c, seed)) {
+      for (Violation v :
+          DfsRunner.preemptiveTrial(zk.server(), DfsStrategy.DFS_NO_CALLBACK, c, seed)) {
         if (v.kind() == ViolationKind.STALE_DATA && stale == null) {
           stale = v;
         }

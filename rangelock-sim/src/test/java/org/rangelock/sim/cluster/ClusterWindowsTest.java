@@ -7,9 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rangelock.sim.cases.Case;
 import org.rangelock.sim.race.Races;
 import org.rangelock.sim.race.Violation;
@@ -22,8 +21,6 @@ import org.rangelock.sim.race.ViolationKind;
  * in-process ZooKeeper server for the class.
  */
 class ClusterWindowsTest {
-  private static TokenServer server;
-
   /** Case number to the violation a letting-through row must show in its windows. */
   private static final Map<Integer, ViolationKind> SHOWS =
       Map.of(
@@ -68,15 +65,7 @@ class ClusterWindowsTest {
           "108.0",
           EnumSet.of(DfsStrategy.DFS_NO_CALLBACK));
 
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   private static Set<ViolationKind> kinds(List<Violation> v) {
     return v.stream()
@@ -100,7 +89,7 @@ class ClusterWindowsTest {
         Case.Window window = c.windows().get(i);
         Set<DfsStrategy> must = MUST_SHOW.getOrDefault(c.number() + "." + i, Set.of());
         for (DfsStrategy s : DfsStrategy.values()) {
-          List<Violation> v = DfsRunner.directedTrial(server, s, c, window);
+          List<Violation> v = DfsRunner.directedTrial(zk.server(), s, c, window);
           System.out.printf(
               "%s case %d window %d \"%s\": %s%n",
               s, c.number(), i, window.name(), v.isEmpty() ? "clean" : kinds(v));
@@ -129,14 +118,14 @@ class ClusterWindowsTest {
   void aLateWritebackOfALostTokenDestroysAnAcknowledgedWriteUnlessFenced() {
     DfsCase c = DfsRunner.caseNumber(107);
     List<Violation> glock =
-        DfsRunner.directedTrial(server, DfsStrategy.DFS_FILE_GLOCK, c, c.windows().get(0));
+        DfsRunner.directedTrial(zk.server(), DfsStrategy.DFS_FILE_GLOCK, c, c.windows().get(0));
     assertTrue(
         kinds(glock)
             .containsAll(
                 EnumSet.of(ViolationKind.WRITE_AFTER_TOKEN_LOST, ViolationKind.LOST_WRITE)),
         glock.toString());
     List<Violation> range =
-        DfsRunner.directedTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
+        DfsRunner.directedTrial(zk.server(), DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
     assertTrue(range.isEmpty(), range.toString());
   }
 
@@ -149,7 +138,7 @@ class ClusterWindowsTest {
     Races[] races = new Races[1];
     List<Violation> v =
         DfsRunner.trial(
-            server,
+            zk.server(),
             s,
             variant,
             c,
@@ -274,7 +263,8 @@ class ClusterWindowsTest {
     // maps a page that left the cache, and A's load after B's write returned shows the old data.
     DfsCase c = DfsRunner.caseNumber(101);
     List<Violation> v =
-        DfsRunner.directedTrial(server, DfsStrategy.DFS_CALLBACK_UNLOCKED, c, c.windows().get(0));
+        DfsRunner.directedTrial(
+            zk.server(), DfsStrategy.DFS_CALLBACK_UNLOCKED, c, c.windows().get(0));
     Set<ViolationKind> k = kinds(v);
     assertTrue(
         k.contains(ViolationKind.STALE_MAPPING) && k.contains(ViolationKind.STALE_DATA),

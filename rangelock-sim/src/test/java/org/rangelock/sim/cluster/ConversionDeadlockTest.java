@@ -3,9 +3,8 @@ package org.rangelock.sim.cluster;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rangelock.sim.race.Violation;
 import org.rangelock.sim.race.ViolationKind;
 
@@ -16,24 +15,14 @@ import org.rangelock.sim.race.ViolationKind;
  * both stores kept.
  */
 class ConversionDeadlockTest {
-  private static TokenServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   @Test
   void upgradingUnderTheReadHoldDeadlocksTwoNodesAndTheWatchdogSaysSo() {
     DfsCase c = DfsRunner.caseNumber(106);
     List<Violation> v =
         DfsRunner.trial(
-            server,
+            zk.server(),
             DfsStrategy.DFS_RANGE_LOCK,
             DfsExclusion.Upgrade.UNDER_THE_READ_HOLD,
             c,
@@ -50,7 +39,7 @@ class ConversionDeadlockTest {
   void upgradingFromTheStartCompletesWithBothStores() {
     DfsCase c = DfsRunner.caseNumber(106);
     List<Violation> v =
-        DfsRunner.directedTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
+        DfsRunner.directedTrial(zk.server(), DfsStrategy.DFS_RANGE_LOCK, c, c.windows().get(0));
     assertTrue(v.isEmpty(), v.toString());
   }
 }

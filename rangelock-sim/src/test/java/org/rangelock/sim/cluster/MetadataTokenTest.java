@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rangelock.sim.race.Races;
@@ -19,22 +18,12 @@ import org.rangelock.sim.race.ViolationKind;
  * dropped acts on a stale size, which {@link SizeHistory} reports.
  */
 class MetadataTokenTest {
-  private static TokenServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   private static DfsWorld world(DfsStrategy row, Races races) {
-    DfsWorld w = new DfsWorld(server, row, races);
+    DfsWorld w = new DfsWorld(zk.server(), row, races);
     w.populate(0x21, DfsWorld.PAGES);
-    w.join(server);
+    w.join(zk.server());
     return w;
   }
 

@@ -9,9 +9,8 @@ import static org.rangelock.sim.kernel.PhysicalMemory.PAGE;
 
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,17 +22,7 @@ import org.rangelock.sim.race.Races;
  * in-process ZooKeeper server for the class.
  */
 class NodeCountTest {
-  private static TokenServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   @ParameterizedTest
   @ValueSource(ints = {Integer.MIN_VALUE, -1, 0, 1, DfsWorld.MAX_NODES + 1, 100})
@@ -46,13 +35,18 @@ class NodeCountTest {
             IllegalArgumentException.class,
             () ->
                 DisjointWriteMeasurement.run(
-                    server, DfsStrategy.DFS_RANGE_LOCK, count, 10, 0, java.time.Duration.ZERO));
+                    zk.server(),
+                    DfsStrategy.DFS_RANGE_LOCK,
+                    count,
+                    10,
+                    0,
+                    java.time.Duration.ZERO));
     assertTrue(m.getMessage().contains(String.valueOf(count)), m.getMessage());
   }
 
   @Test
   void theDefaultIsTwoNodesAAndB() {
-    DfsWorld w = new DfsWorld(server, DfsStrategy.DFS_RANGE_LOCK, new Races(1));
+    DfsWorld w = new DfsWorld(zk.server(), DfsStrategy.DFS_RANGE_LOCK, new Races(1));
     try {
       assertEquals(List.of("A", "B"), names(w));
       assertEquals(DfsWorld.DEFAULT_NODES, w.nodes.size());
@@ -81,7 +75,7 @@ class NodeCountTest {
       names = {"DFS_SEQLOCK", "DFS_FILE_GLOCK", "DFS_RANGE_LOCK"})
   void threeNodesShareTheFileThroughTheirTokens(DfsStrategy row) {
     Races races = new Races(1);
-    DfsWorld w = new DfsWorld(server, row, DfsRunner.Variant.AS_DESIGNED, 3, races);
+    DfsWorld w = new DfsWorld(zk.server(), row, DfsRunner.Variant.AS_DESIGNED, 3, races);
     try {
       assertEquals(List.of("A", "B", "C"), names(w));
       Node c = w.node(2);
@@ -91,7 +85,7 @@ class NodeCountTest {
       assertNotSame(w.file(w.b), w.file(c));
       assertEquals(w.fileA.id(), w.file(c).id(), "one file, three views");
       w.populate(0x21, DfsWorld.PAGES);
-      w.join(server);
+      w.join(zk.server());
       // Each node caches page 1 under a read token, then C writes it.
       for (Node n : w.nodes) {
         w.read(n, 1);

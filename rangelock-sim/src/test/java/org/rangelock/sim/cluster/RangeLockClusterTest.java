@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.rangelock.sim.race.Violation;
 
 /**
@@ -18,17 +17,7 @@ import org.rangelock.sim.race.Violation;
  */
 class RangeLockClusterTest {
   static final int TRIALS = 200;
-  private static TokenServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   @Test
   void rangeLockIsCleanOnEveryClusterCase() {
@@ -37,7 +26,7 @@ class RangeLockClusterTest {
       for (int trial = 0; trial < TRIALS; trial++) {
         int t = trial;
         long seed = DfsRunner.trialSeed(15, DfsStrategy.DFS_RANGE_LOCK, c, t);
-        List<Violation> v = DfsRunner.randomTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, seed);
+        List<Violation> v = DfsRunner.randomTrial(zk.server(), DfsStrategy.DFS_RANGE_LOCK, c, seed);
         assertTrue(
             v.isEmpty(),
             () -> "case " + c.number() + " trial " + t + ": " + v + "\n" + v.get(0).traceText());
@@ -51,9 +40,9 @@ class RangeLockClusterTest {
   @Test
   void disjointWritersNeedNoCallbackUnderRangeTokens() {
     DisjointWriteMeasurement.Result r =
-        DisjointWriteMeasurement.run(server, DfsStrategy.DFS_RANGE_LOCK, 300, 0);
+        DisjointWriteMeasurement.run(zk.server(), DfsStrategy.DFS_RANGE_LOCK, 300, 0);
     DisjointWriteMeasurement.Result g =
-        DisjointWriteMeasurement.run(server, DfsStrategy.DFS_FILE_GLOCK, 300, 0);
+        DisjointWriteMeasurement.run(zk.server(), DfsStrategy.DFS_FILE_GLOCK, 300, 0);
     System.out.print(DisjointWriteMeasurement.table(List.of(g, r)));
     assertNull(r.wrong());
     assertNull(g.wrong());
@@ -75,7 +64,7 @@ class RangeLockClusterTest {
   void aGlockMinimumHoldBoundsItsTransfersByTheRunsLength() {
     Duration minHold = Duration.ofMillis(100);
     DisjointWriteMeasurement.Result g =
-        DisjointWriteMeasurement.run(server, DfsStrategy.DFS_FILE_GLOCK, 300, 50, minHold);
+        DisjointWriteMeasurement.run(zk.server(), DfsStrategy.DFS_FILE_GLOCK, 300, 50, minHold);
     System.out.print(DisjointWriteMeasurement.table(List.of(g)));
     assertNull(g.wrong());
     long bound = g.nanos() / minHold.toNanos() + 2;
@@ -96,14 +85,14 @@ class RangeLockClusterTest {
    */
   private static Demotions writerThenReader(int rounds, boolean downgrade) {
     org.rangelock.sim.race.Races races = new org.rangelock.sim.race.Races(1);
-    DfsWorld w = new DfsWorld(server, DfsStrategy.DFS_RANGE_LOCK, races);
+    DfsWorld w = new DfsWorld(zk.server(), DfsStrategy.DFS_RANGE_LOCK, races);
     try {
       if (!downgrade) {
         w.a.neverDowngrade();
         w.b.neverDowngrade();
       }
       w.populate(0x11, DfsWorld.PAGES);
-      w.join(server);
+      w.join(zk.server());
       int kept = 0;
       for (int r = 0; r < rounds; r++) {
         byte[] data = DfsWorld.page(0x40 + r, 1);

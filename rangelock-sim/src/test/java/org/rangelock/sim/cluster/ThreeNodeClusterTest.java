@@ -9,9 +9,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.rangelock.sim.cases.CaseRunner;
@@ -28,20 +27,10 @@ import org.rangelock.sim.race.ViolationKind;
 class ThreeNodeClusterTest {
   static final int TRIALS = 200;
 
-  private static TokenServer server;
-
   private static final Set<DfsStrategy> NO_EXCLUSION =
       EnumSet.of(DfsStrategy.DFS_NO_CALLBACK, DfsStrategy.DFS_CALLBACK_UNLOCKED);
 
-  @BeforeAll
-  static void start() {
-    server = TokenServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final ZooKeeperForClass zk = new ZooKeeperForClass();
 
   private static Set<ViolationKind> kinds(List<Violation> v) {
     return v.stream()
@@ -54,7 +43,7 @@ class ThreeNodeClusterTest {
   void disjointWritersOnNNodesNeedNoCallbackUnderRangeTokens(int nodes) {
     DisjointWriteMeasurement.Result r =
         DisjointWriteMeasurement.run(
-            server, DfsStrategy.DFS_RANGE_LOCK, nodes, 200, 0, Duration.ZERO);
+            zk.server(), DfsStrategy.DFS_RANGE_LOCK, nodes, 200, 0, Duration.ZERO);
     System.out.print(DisjointWriteMeasurement.table(List.of(r)));
     // Every page read on every node holds its last write (the measurement checks it).
     assertNull(r.wrong(), r.toString());
@@ -75,7 +64,8 @@ class ThreeNodeClusterTest {
   @Test
   void theFileGlockOnThreeNodesRunsCallbacks() {
     DisjointWriteMeasurement.Result g =
-        DisjointWriteMeasurement.run(server, DfsStrategy.DFS_FILE_GLOCK, 3, 200, 50, Duration.ZERO);
+        DisjointWriteMeasurement.run(
+            zk.server(), DfsStrategy.DFS_FILE_GLOCK, 3, 200, 50, Duration.ZERO);
     System.out.print(DisjointWriteMeasurement.table(List.of(g)));
     assertNull(g.wrong(), g.toString());
     assertTrue(g.callbacks() >= 2, g.toString());
@@ -88,7 +78,7 @@ class ThreeNodeClusterTest {
     for (int trial = 0; trial < TRIALS; trial++) {
       int t = trial;
       long seed = DfsRunner.trialSeed(15, DfsStrategy.DFS_RANGE_LOCK, c, t);
-      List<Violation> v = DfsRunner.randomTrial(server, DfsStrategy.DFS_RANGE_LOCK, c, seed);
+      List<Violation> v = DfsRunner.randomTrial(zk.server(), DfsStrategy.DFS_RANGE_LOCK, c, seed);
       assertTrue(
           v.isEmpty(),
           () -> "case " + c.number() + " trial " + t + ": " + v + "\n" + v.get(0).traceText());
@@ -107,7 +97,7 @@ class ThreeNodeClusterTest {
   void theWindowOpensTheStaleDataOnBothVictimsForTheRowsWithoutExclusion() {
     DfsCase c = new RemoteWriteVsTwoFaults();
     for (DfsStrategy s : DfsStrategy.values()) {
-      List<Violation> v = DfsRunner.directedTrial(server, s, c, c.windows().get(0));
+      List<Violation> v = DfsRunner.directedTrial(zk.server(), s, c, c.windows().get(0));
       System.out.printf(
           "%s three nodes, window \"%s\": %s%n",
           s, c.windows().get(0).name(), v.isEmpty() ? "clean" : kinds(v));
@@ -129,7 +119,8 @@ class ThreeNodeClusterTest {
     // As with one victim (ClusterWindowsTest), the 2003 hooks leave a PTE on a page that left the
     // cache.
     List<Violation> hooks =
-        DfsRunner.directedTrial(server, DfsStrategy.DFS_CALLBACK_UNLOCKED, c, c.windows().get(0));
+        DfsRunner.directedTrial(
+            zk.server(), DfsStrategy.DFS_CALLBACK_UNLOCKED, c, c.windows().get(0));
     assertTrue(kinds(hooks).contains(ViolationKind.STALE_MAPPING), hooks.toString());
   }
 
@@ -144,7 +135,8 @@ class ThreeNodeClusterTest {
     int violated = 0;
     for (DfsStrategy s : DfsStrategy.values()) {
       for (int t = 0; t < DfsReport.DEFAULT_TRIALS; t++) {
-        List<Violation> v = DfsRunner.randomTrial(server, s, c, DfsRunner.trialSeed(2012, s, c, t));
+        List<Violation> v =
+            DfsRunner.randomTrial(zk.server(), s, c, DfsRunner.trialSeed(2012, s, c, t));
         if (!v.isEmpty()) {
           violated++;
         }
