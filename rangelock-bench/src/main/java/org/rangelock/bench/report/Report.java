@@ -272,6 +272,22 @@ public final class Report {
     for (int t : full ? List.of(1, 2, 4, 8) : List.of(1, 2, 8)) {
       runs.add(new Run("disjoint", "DisjointBench.disjoint", Map.of(), t, ALL, false));
     }
+    // The same one- and two-thread rows under ParallelGC, whose unconditional card marking made
+    // two threads on different zones contend through the card table while a zone's word held a
+    // reference (issue 11); the JDK's default here is G1.
+    runs.add(
+        new Run(
+            "uncontended-parallelgc",
+            "UncontendedParallelGcBench.exclusive",
+            Map.of(),
+            1,
+            NO_SPIN,
+            true));
+    for (int t : List.of(1, 2)) {
+      runs.add(
+          new Run(
+              "disjoint-parallelgc", "DisjointParallelGcBench.disjoint", Map.of(), t, ALL, false));
+    }
     List<String[]> overlapping =
         full
             ? List.of(
@@ -314,6 +330,40 @@ public final class Report {
     return runs;
   }
 
+  /** The flag that selects ParallelGC, and the suffix of the groups planned to run with it. */
+  private static final String PARALLEL_GC = "-XX:+UseParallelGC";
+
+  private static final String PARALLEL_GC_GROUP = "-parallelgc";
+
+  /**
+   * Issue 11's scaling figure on disjoint ranges, per lock and collector: what one operation costs
+   * each of two threads against what it costs one thread alone, 2 x (1-thread ops/us) / (2-thread
+   * ops/us); 1.0 is perfect scaling, 2.0 is no scaling at all. Cells missing a thread count give no
+   * line.
+   */
+  static String disjointScaling(List<Cell> cells) {
+    StringBuilder sb = new StringBuilder();
+    for (String group : List.of("disjoint", "disjoint" + PARALLEL_GC_GROUP)) {
+      for (String impl : ALL) {
+        Cell one = find(cells, group, impl, c -> c.threads == 1);
+        Cell two = find(cells, group, impl, c -> c.threads == 2);
+        if (one == null || two == null || two.score <= 0) {
+          continue;
+        }
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %.2f |%n",
+                group.endsWith(PARALLEL_GC_GROUP) ? "ParallelGC" : "default (G1 here)",
+                impl,
+                fmt(one.score),
+                fmt(two.score),
+                2 * one.score / two.score));
+      }
+    }
+    return sb.toString();
+  }
+
   private static Map<String, String> ordered(String... kv) {
     Map<String, String> m = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
@@ -326,13 +376,22 @@ public final class Report {
     Result<?> p = rr.getPrimaryResult();
     String impl = r.impls == null ? "floor" : rr.getParams().getParam("impl");
     StringBuilder w = new StringBuilder(r.method.substring(r.method.indexOf('.') + 1));
-    if (r.group.equals("uncontended")) {
+    if (r.group.startsWith("uncontended")) {
       w = new StringBuilder("uncontended " + w);
+    }
+    // The collector as the fork ran it (JMH's record of its flags), not as the plan meant it.
+    boolean parallelGc = rr.getParams().getJvmArgs().contains(PARALLEL_GC);
+    if (parallelGc != r.group.endsWith(PARALLEL_GC_GROUP)) {
+      throw new IllegalStateException(
+          r.method + " ran with flags " + rr.getParams().getJvmArgs() + ", planned " + r.group);
+    }
+    if (parallelGc) {
+      w.append(" ParallelGC");
     }
     for (Map.Entry<String, String> e : r.params.entrySet()) {
       w.append(' ').append(e.getKey()).append('=').append(e.getValue());
     }
-    if (!r.group.equals("held") && !r.group.equals("uncontended") && !r.group.equals("floor")) {
+    if (!r.group.equals("held") && !r.group.startsWith("uncontended") && !r.group.equals("floor")) {
       w.append(" t=").append(r.threads);
     }
     if (r.group.endsWith("mix")) {
@@ -482,6 +541,19 @@ public final class Report {
         sb.append(" | ");
       }
       sb.append('\n');
+    }
+    String scaling = disjointScaling(cells);
+    if (!scaling.isEmpty()) {
+      sb.append(
+              "\n## Disjoint ranges: one operation's cost to each of two threads over its cost to one"
+                  + " thread\n\n"
+                  + "2 x (1-thread ops/us) / (2-thread ops/us), from the medians above: 1.00 is"
+                  + " perfect scaling, 2.00 none. Rows marked ParallelGC ran with `"
+                  + PARALLEL_GC
+                  + "` added to the flags above (as JMH recorded them).\n\n"
+                  + "| collector | impl | 1 thread (ops/us) | 2 threads (ops/us) | cost ratio |\n"
+                  + "|---|---|---:|---:|---:|\n")
+          .append(scaling);
     }
     boolean anyBytes = cells.stream().anyMatch(c -> !Double.isNaN(c.bytesPerOp));
     if (anyBytes) {
